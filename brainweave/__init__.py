@@ -1,0 +1,14 @@
+"""brainweave: domain agents that bridge genetics, neuroimaging and clinical
+evidence, with a BrainBench-style plausibility scorer.
+
+Layout (each folder is a subpackage of ``brainweave``):
+
+- ``brainweave.retrieval`` (retrieval/): documents, ingest adapters, chunking,
+  the embedder and the per-domain FAISS index store
+- ``brainweave.corpora`` (corpora/): the manifest of corpus sources
+- ``brainweave.agents`` (agents/): the DomainAgent contract and agents
+- ``brainweave.graphs`` (graphs/): the LangGraph controller
+- ``brainweave.ui`` (ui/): the Streamlit app
+"""
+
+__version__ = "0.1.0"

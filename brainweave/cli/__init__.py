@@ -1,0 +1,73 @@
+"""The `brainweave` command line. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brainweave.errors import BrainweaveError
+
+app = typer.Typer(
+    name="brainweave",
+    help="Cross-domain neuroscience hypotheses from genetics, neuroimaging and clinical evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option(help="TOML settings file (or BRAINWEAVE_CONFIG)")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="settings profile: default or fast (or BRAINWEAVE_PROFILE)")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log progress details")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = {"config": config, "profile": profile}
+
+
+def _register() -> None:
+    from brainweave.cli import corpus, index, search
+
+    app.add_typer(index.app, name="index")
+    app.add_typer(corpus.app, name="corpus")
+    app.command("search")(search.search)
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; a BrainweaveError becomes a clear message and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except BrainweaveError as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,39 @@
+"""`brainweave search DOMAIN QUERY`: passages from one domain's index, best first."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Annotated
+
+import typer
+
+from brainweave.cli.common import settings_from
+from brainweave.errors import BrainweaveError
+
+JSON_FIELDS = ("passage_id", "doc_id", "domain", "title", "text", "url", "score")
+
+
+def search(
+    ctx: typer.Context,
+    domain: Annotated[str, typer.Argument(help="genetics, neuroimaging, clinical, or your own")],
+    query: Annotated[str, typer.Argument(help="what to look for")],
+    k: Annotated[int, typer.Option("-k", "--k", help="number of passages", min=1)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="print a JSON list of hits")] = False,
+) -> None:
+    """Search one domain's index."""
+    from brainweave.retrieval import Retriever
+    from brainweave.retrieval.service import check_domain
+
+    if not query.strip():
+        raise BrainweaveError("the query is empty", "type what you are looking for")
+    settings = settings_from(ctx)
+    check_domain(settings, domain)
+    hits = Retriever(settings).search(domain, query, k)
+    if as_json:
+        typer.echo(json.dumps([{f: getattr(h, f) for f in JSON_FIELDS} for h in hits], indent=2))
+        return
+    for rank, h in enumerate(hits, start=1):
+        typer.secho(f"{rank}. [{h.score:.3f}] {h.title}", bold=True)
+        typer.echo(f"   {h.passage_id}" + (f"  {h.url}" if h.url else ""))
+        typer.echo(textwrap.indent(textwrap.fill(textwrap.shorten(h.text, 400), 96), "   "))

@@ -1,0 +1,205 @@
+"""One settings object for brainweave.
+
+Values come from, highest priority first: explicit arguments (CLI flags),
+environment variables prefixed ``BRAINWEAVE_`` (nested sections with ``__``,
+e.g. ``BRAINWEAVE_EMBEDDER__MODEL=hash``), a TOML file
+(``BRAINWEAVE_CONFIG`` or ``--config``), the named profile
+(``BRAINWEAVE_PROFILE`` or ``--profile``), and the defaults below.
+
+Profiles: ``default`` (the real packaged models) and ``fast`` (a hash
+embedder and small indexes, for tests and quick looks).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from brainweave.errors import ConfigError
+
+APP_NAME = "brainweave"
+
+
+def default_home() -> Path:
+    """Where brainweave keeps indexes, caches and user manifests by default."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbedderSettings(_Section):
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers model: the packaged alias 'all-MiniLM-L6-v2', "
+        "a Hugging Face id or a local path; or 'hash' for the lexical hash embedder",
+    )
+    batch_size: int = Field(64, ge=1)
+    device: str = "cpu"
+    hash_dim: int = Field(384, ge=8, description="dimension of the hash embedder")
+
+
+class IndexSettings(_Section):
+    dir: Path | None = Field(None, description="where indexes live; default HOME/indexes")
+    chunk_tokens: int = Field(
+        224, ge=16, description="passage size in embedder tokens, title included (window 256)"
+    )
+    chunk_overlap: int = Field(32, ge=0, description="tokens shared by consecutive passages")
+    exact_max: int = Field(
+        200_000,
+        ge=0,
+        description="passage count up to which the index is exact (flat inner product); "
+        "above it an HNSW index is built",
+    )
+    hnsw_m: int = Field(32, ge=4)
+    hnsw_ef_construction: int = Field(80, ge=8)
+    hnsw_ef_search: int = Field(96, ge=8)
+    max_docs_per_source: int | None = Field(
+        None, ge=1, description="ingest only the first N documents of each source (demos, tests)"
+    )
+
+
+class Settings(BaseSettings):
+    """All of brainweave's settings. Build with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRAINWEAVE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    profile: str = "default"
+    home: Path = Field(default_factory=default_home)
+    data_dir: Path | None = Field(
+        None,
+        description="directory holding the corpora (layout of ../shared/data: "
+        "corpora/<domain>/<file>); default HOME/data",
+    )
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.index.dir or self.home / "indexes"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir or self.home / "data"
+
+    @property
+    def user_sources_file(self) -> Path:
+        """The user's own corpus sources, added with ``brainweave corpus add``."""
+        return self.home / "sources.toml"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        layers = _LAYERS.get({})
+        return (
+            init_settings,
+            env_settings,
+            _DictSource(settings_cls, layers.get("toml", {})),
+            _DictSource(settings_cls, layers.get("profile", {})),
+        )
+
+
+class _DictSource(PydanticBaseSettingsSource):
+    """A fixed mapping of values (a parsed TOML file, a profile)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+_LAYERS: contextvars.ContextVar[dict[str, dict[str, Any]]] = contextvars.ContextVar(
+    "brainweave_settings_layers"
+)
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "fast": {
+        "embedder": {"model": "hash", "batch_size": 256},
+        "index": {"chunk_tokens": 128, "chunk_overlap": 16},
+    },
+}
+
+
+def load_settings(
+    *,
+    profile: str | None = None,
+    config_file: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings from overrides, environment, TOML file and profile.
+
+    ``overrides`` may be nested dicts (``embedder={"model": "hash"}``); ``None``
+    values are ignored so CLI options that were not given do not override.
+    """
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    config_file = config_file or _env_path("BRAINWEAVE_CONFIG")
+    toml_values: dict[str, Any] = {}
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(
+                f"settings file {config_file} does not exist",
+                "pass an existing TOML file with --config or BRAINWEAVE_CONFIG",
+            )
+        try:
+            toml_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"settings file {config_file} is not valid TOML: {err}") from err
+    name = (
+        profile
+        or overrides.pop("profile", None)
+        or os.environ.get("BRAINWEAVE_PROFILE")
+        or toml_values.get("profile")
+        or "default"
+    )
+    if name not in PROFILES:
+        raise ConfigError(
+            f"unknown settings profile {name!r}", f"choose one of: {', '.join(PROFILES)}"
+        )
+    token = _LAYERS.set({"toml": toml_values, "profile": PROFILES[name]})
+    try:
+        return Settings(profile=name, **overrides)
+    except ValidationError as err:
+        raise ConfigError(f"invalid settings: {_describe(err)}") from err
+    finally:
+        _LAYERS.reset(token)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)

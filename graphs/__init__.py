@@ -1,0 +1,2 @@
+"""The LangGraph controller: state, nodes and graph. Not built yet: see the
+agents/graph issue."""

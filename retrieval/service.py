@@ -1,0 +1,106 @@
+"""Build and search the domain indexes from settings: what the CLI, the agents and
+the app call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+from brainweave.corpora import Source, all_sources, domains
+from brainweave.retrieval.documents import Hit
+from brainweave.retrieval.embedder import Embedder, load_embedder
+from brainweave.retrieval.store import BuildResult, DomainIndex, IndexStore
+
+from brainweave.errors import BrainweaveError, ConfigError
+from brainweave.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def known_domains(settings: Settings) -> list[str]:
+    return domains(all_sources(settings.user_sources_file))
+
+
+def check_domain(settings: Settings, domain: str) -> None:
+    names = known_domains(settings)
+    if domain not in names:
+        raise ConfigError(f"unknown domain {domain!r}", f"known domains: {', '.join(names)}")
+
+
+def build_indexes(
+    settings: Settings,
+    domains_: Iterable[str] | None = None,
+    *,
+    skip_bad: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> list[BuildResult]:
+    """Build (or reuse) the index of each domain; every domain by default."""
+    sources: list[Source] = all_sources(settings.user_sources_file)
+    wanted = list(domains_ or [])
+    for d in wanted:
+        check_domain(settings, d)
+    data_dir = settings.resolved_data_dir
+    if not data_dir.is_dir():
+        raise ConfigError(
+            f"data directory {data_dir} does not exist",
+            "pass --data DIR (for example ../shared/data) or set BRAINWEAVE_DATA_DIR",
+        )
+    targets = wanted or sorted({s.domain for s in sources}, key=known_domains(settings).index)
+    embedder = embedder or load_embedder(settings.embedder)
+    store = IndexStore(settings.index_dir)
+    return [
+        store.build(
+            d,
+            sources,
+            data_dir,
+            embedder,
+            settings.index,
+            skip_bad=skip_bad,
+            force=force,
+            progress=progress,
+        )
+        for d in targets
+    ]
+
+
+class Retriever:
+    """Searches the domain indexes. Loads the embedder and each index once."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.index_dir)
+        self._embedder = embedder
+        self._indexes: dict[str, DomainIndex] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder)
+        return self._embedder
+
+    def index(self, domain: str) -> DomainIndex:
+        with self._lock:
+            if domain not in self._indexes:
+                check_domain(self.settings, domain)
+                idx = self.store.open(domain, ef_search=self.settings.index.hnsw_ef_search)
+                idx.check_embedder(self.embedder)
+                self._indexes[domain] = idx
+            return self._indexes[domain]
+
+    def search(self, domain: str, query: str, k: int = 5) -> list[Hit]:
+        return self.search_many(domain, [query], k)[0]
+
+    def search_many(self, domain: str, queries: list[str], k: int = 5) -> list[list[Hit]]:
+        if k < 1:
+            raise ConfigError(f"k must be at least 1, got {k}")
+        for q in queries:
+            if not q or not q.strip():
+                raise BrainweaveError("the query is empty", "type what you are looking for")
+        index = self.index(domain)
+        vectors: np.ndarray = self.embedder.embed([q.strip() for q in queries])
+        return index.search_vectors(vectors, k)

@@ -1,0 +1,1 @@
+"""The Streamlit review app. Not built yet: see the review-app issue."""
