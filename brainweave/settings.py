@@ -16,7 +16,7 @@ import contextvars
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -46,7 +46,14 @@ class EmbedderSettings(_Section):
         description="sentence-transformers model: the packaged alias 'all-MiniLM-L6-v2', "
         "a Hugging Face id or a local path; or 'hash' for the lexical hash embedder",
     )
-    batch_size: int = Field(64, ge=1)
+    batch_size: int = Field(
+        16, ge=1, description="texts per forward pass (16 measured fastest on 2 CPU cores)"
+    )
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto",
+        description="bf16 runs about twice as fast on CPUs with native bf16 (AVX512-BF16, "
+        "AMX) at cosine >= 0.9999 to fp32; auto picks bf16 there and fp32 elsewhere",
+    )
     device: str = "cpu"
     hash_dim: int = Field(384, ge=8, description="dimension of the hash embedder")
 

@@ -8,7 +8,7 @@ embedded with every passage, counts against the budget) and no text is dropped.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from brainweave.retrieval.documents import Document, Passage
@@ -26,53 +26,41 @@ def chunk_spans(text: str, offsets: Offsets, budget: int, overlap: int) -> list[
     """Character spans of the chunks of ``text``.
 
     ``offsets`` are the (start, end) characters of each token; ``budget`` is the
-    most tokens in a chunk; consecutive chunks share about ``overlap`` tokens.
+    most tokens in a chunk; consecutive chunks share about ``overlap`` tokens. A
+    chunk runs up to where the next one's first token starts, so punctuation that
+    a tokenizer leaves out (a word tokenizer, say) stays with its sentence.
     """
     n = len(offsets)
     if n == 0:
         return [(0, len(text))] if text.strip() else []
     budget = max(budget, 8)
     overlap = min(overlap, budget // 2)
+    starts = [a for a, _ in offsets]
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     spans = []
     start = 0
     while start < n:
         stop = min(start + budget, n)
         if stop < n:
-            stop = _sentence_cut(offsets, ends, start, stop, budget)
-        spans.append((offsets[start][0], offsets[stop - 1][1]))
+            stop = _sentence_cut(starts, ends, start, stop, budget)
+        end_char = len(text) if stop >= n else starts[stop]
+        spans.append((starts[start], len(text[:end_char].rstrip())))
         if stop >= n:
             break
         start = _word_start(text, offsets, max(stop - overlap, start + 1))
     return spans
 
 
-def _sentence_cut(offsets: Offsets, ends: list[int], start: int, stop: int, budget: int) -> int:
-    """Move ``stop`` back to just after the last sentence end in the chunk's second half."""
-    limit_char = offsets[stop - 1][1]
+def _sentence_cut(starts: list[int], ends: list[int], start: int, stop: int, budget: int) -> int:
+    """Move ``stop`` back to the first token after the chunk's last sentence end,
+    if that sentence end lies in the chunk's second half."""
     floor = start + budget // 2
-    i = bisect_right(ends, limit_char) - 1
-    while i >= 0:
-        end_char = ends[i]
-        # the token that ends at or just after this sentence end
-        tok = _token_ending_at(offsets, end_char, start, stop)
-        if tok is None:
-            i -= 1
-            continue
-        if tok + 1 <= floor:
-            break
-        return tok + 1
+    i = bisect_right(ends, starts[stop]) - 1
+    if i >= 0:
+        after = bisect_left(starts, ends[i])  # first token starting after the end
+        if floor < after <= stop:
+            return after
     return stop
-
-
-def _token_ending_at(offsets: Offsets, char: int, lo: int, hi: int) -> int | None:
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if offsets[mid][1] < char:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo if lo < len(offsets) and offsets[lo][1] == char else None
 
 
 def _word_start(text: str, offsets: Offsets, tok: int) -> int:

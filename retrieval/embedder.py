@@ -44,8 +44,27 @@ def load_embedder(settings: EmbedderSettings) -> Embedder:
     if settings.model == "hash":
         return HashEmbedder(dim=settings.hash_dim)
     return SentenceTransformerEmbedder(
-        settings.model, batch_size=settings.batch_size, device=settings.device
+        settings.model,
+        batch_size=settings.batch_size,
+        device=settings.device,
+        precision=resolve_precision(settings.precision, settings.device),
     )
+
+
+def cpu_has_native_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    if precision != "auto":
+        return precision
+    if device.startswith("cuda"):
+        return "bf16"
+    return "bf16" if device == "cpu" and cpu_has_native_bf16() else "fp32"
 
 
 def resolve_model_path(name: str) -> str:
@@ -65,10 +84,15 @@ def resolve_model_path(name: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded lazily on first use."""
 
-    def __init__(self, name: str, *, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self, name: str, *, batch_size: int = 16, device: str = "cpu", precision: str = "fp32"
+    ) -> None:
+        if precision not in ("fp32", "bf16"):
+            raise ConfigError(f"unknown embedder precision {precision!r}", "use fp32 or bf16")
         self.name = name
         self.batch_size = batch_size
         self.device = device
+        self.precision = precision
         self._model: Any = None
         self._fingerprint: str | None = None
 
@@ -107,9 +131,9 @@ class SentenceTransformerEmbedder:
         return int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
 
     def fingerprint(self) -> str:
-        """sha256 over the weights, so a changed model means a rebuilt index."""
+        """sha256 over the weights and precision: a changed model means a rebuilt index."""
         if self._fingerprint is None:
-            h = hashlib.sha256()
+            h = hashlib.sha256(self.precision.encode())
             for key, tensor in sorted(self.model.state_dict().items()):
                 h.update(key.encode())
                 h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
@@ -123,13 +147,22 @@ class SentenceTransformerEmbedder:
         return [list(map(tuple, o)) for o in enc["offset_mapping"]]
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
+        import torch
+
+        model = self.model  # load outside the autocast region
+        autocast = torch.autocast(
+            device_type=self.device.split(":")[0],
+            dtype=torch.bfloat16,
+            enabled=self.precision == "bf16",
         )
+        with torch.inference_mode(), autocast:
+            vectors = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 from brainweave.corpora import Source, all_sources, domains
@@ -43,13 +44,16 @@ def build_indexes(
     wanted = list(domains_ or [])
     for d in wanted:
         check_domain(settings, d)
+    targets = wanted or sorted({s.domain for s in sources}, key=known_domains(settings).index)
     data_dir = settings.resolved_data_dir
-    if not data_dir.is_dir():
+    needs_data_dir = any(
+        s.domain in targets and not Path(s.file).expanduser().is_absolute() for s in sources
+    )
+    if needs_data_dir and not data_dir.is_dir():
         raise ConfigError(
             f"data directory {data_dir} does not exist",
             "pass --data DIR (for example ../shared/data) or set BRAINWEAVE_DATA_DIR",
         )
-    targets = wanted or sorted({s.domain for s in sources}, key=known_domains(settings).index)
     embedder = embedder or load_embedder(settings.embedder)
     store = IndexStore(settings.index_dir)
     return [

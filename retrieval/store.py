@@ -218,7 +218,11 @@ class IndexStore:
             "count": len(passages),
             "passages_per_source": dict(Counter(p.source for p in passages)),
             "dimension": int(vectors.shape[1]),
-            "embedder": {"name": embedder.name, "sha256": wanted["embedder"]["sha256"]},
+            "embedder": {
+                "name": embedder.name,
+                "sha256": wanted["embedder"]["sha256"],
+                "precision": getattr(embedder, "precision", "fp32"),
+            },
             "index_type": index_type,
             "index_params": (
                 {

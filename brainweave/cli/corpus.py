@@ -34,6 +34,8 @@ def list_sources(
         per_source = (st.manifest or {}).get("passages_per_source", {})
         for s in (s for s in sources if s.domain == d):
             path = s.path(settings.resolved_data_dir)
+            if data is None and s.name in built:  # where the index was built from
+                path = Path(built[s.name]["path"])
             rows.append(
                 {
                     "domain": d,

@@ -20,10 +20,11 @@ def medquad_qa(rec: Record, source: Source) -> Document:
     if not answer:
         raise SkipRecord("no answer")
     question = clean(rec["question"])
-    # MedQuAD reuses a question id across the conditions one page covers
-    # (0000013_2-1 for each myeloproliferative neoplasm): the focus tells them apart
+    # MedQuAD numbers questions per collection, and reuses a number across the
+    # conditions one page covers (0000013_2-1 for each myeloproliferative
+    # neoplasm): collection, number and focus together identify a pair
     focus = clean(rec.get("focus"))
-    native = f"{rec['id']}:{slug(focus)}" if focus else str(rec["id"])
+    native = f"{rec['collection']}:{rec['id']}" + (f":{slug(focus)}" if focus else "")
     return make_document(
         source,
         native,

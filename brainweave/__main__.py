@@ -1,0 +1,5 @@
+"""`python -m brainweave` runs the CLI."""
+
+from brainweave.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""Shared fixtures. The real corpora live beside the project at ../shared/data
+(BRAINWEAVE_TEST_DATA overrides); they are read in place, never copied into git."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from brainweave.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("BRAINWEAVE_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
+CORPORA = DATA_DIR / "corpora"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not CORPORA.is_dir():
+        raise pytest.UsageError(
+            f"the real test data is missing: {CORPORA} does not exist. "
+            "Put shared/data beside the project or set BRAINWEAVE_TEST_DATA."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's own settings or writes to their home."""
+    for key in list(os.environ):
+        if key.startswith("BRAINWEAVE_") and key != "BRAINWEAVE_TEST_DATA":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("BRAINWEAVE_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA_DIR
+
+
+@pytest.fixture
+def fast_settings(tmp_path: Path) -> Settings:
+    """The fast profile (hash embedder) over the real data, in a private home."""
+    return load_settings(
+        profile="fast",
+        home=tmp_path / "home",
+        data_dir=DATA_DIR,
+        index={"max_docs_per_source": 150},
+    )

@@ -1,0 +1,71 @@
+"""Chunking: passages fit the embedder's window, keep all the text, prefer sentence ends."""
+
+from __future__ import annotations
+
+import re
+
+from brainweave.retrieval.chunking import chunk_document, chunk_spans
+from brainweave.retrieval.documents import Document
+from brainweave.retrieval.embedder import HashEmbedder
+
+TOK = HashEmbedder()
+
+
+def offsets(text: str) -> list[tuple[int, int]]:
+    return TOK.token_offsets([text])[0]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+SENTENCES = " ".join(
+    f"Sentence number {i} reports that region {i} was more active than baseline." for i in range(40)
+)
+
+
+def test_short_text_is_one_chunk() -> None:
+    text = "APOE e4 raises the risk of late-onset Alzheimer disease."
+    assert chunk_spans(text, offsets(text), budget=50, overlap=5) == [(0, len(text))]
+
+
+def test_chunks_fit_the_budget_and_cover_every_token() -> None:
+    spans = chunk_spans(SENTENCES, offsets(SENTENCES), budget=40, overlap=8)
+    assert len(spans) > 5
+    covered: set[int] = set()
+    for a, b in spans:
+        assert len(offsets(SENTENCES[a:b])) <= 40
+        covered.update(i for i, (s, _) in enumerate(offsets(SENTENCES)) if a <= s < b)
+    assert covered == set(range(len(offsets(SENTENCES))))
+
+
+def test_chunks_end_at_sentence_ends_and_overlap() -> None:
+    spans = chunk_spans(SENTENCES, offsets(SENTENCES), budget=40, overlap=8)
+    for a, b in spans[:-1]:
+        assert SENTENCES[b - 1] == "."
+    for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False):
+        assert a2 < b1  # consecutive chunks share text
+        assert a2 == 0 or SENTENCES[a2 - 1] == " "  # and start on a word
+
+
+def test_text_without_sentence_ends_is_cut_on_the_budget() -> None:
+    text = " ".join(f"w{i}" for i in range(100))
+    spans = chunk_spans(text, offsets(text), budget=30, overlap=0)
+    assert [len(words(text[a:b])) for a, b in spans] == [30, 30, 30, 10]
+
+
+def test_passages_keep_stable_ids_and_their_document() -> None:
+    doc = Document(
+        id="src/X1",
+        domain="genetics",
+        title="A gene",
+        text=SENTENCES,
+        source="src",
+        url="https://example.org/x1",
+        license="CC0",
+    )
+    ps = chunk_document(doc, offsets(doc.text), title_tokens=2, window=40, overlap=4)
+    assert [p.id for p in ps] == [f"src/X1#{i}" for i in range(len(ps))]
+    assert all(p.doc_id == "src/X1" and p.url == doc.url and p.title == "A gene" for p in ps)
+    again = chunk_document(doc, offsets(doc.text), title_tokens=2, window=40, overlap=4)
+    assert again == ps
