@@ -78,6 +78,33 @@ class IndexSettings(_Section):
     )
 
 
+class ScorerSettings(_Section):
+    model: str = Field(
+        "smollm2-135m-instruct",
+        description="causal LM for perplexity scoring: a packaged alias "
+        "('smollm2-135m-instruct', 'gemma3-270m'), a Hugging Face id, a local "
+        "directory or a .gguf file",
+    )
+    dtype: Literal["fp32", "bf16"] = Field(
+        "fp32", description="fp32 is exact and deterministic; bf16 is faster but approximate"
+    )
+    batch_size: int = Field(8, ge=1, description="continuations scored in one forward pass")
+    context_window: int | None = Field(
+        None, ge=8, description="tokens per forward pass; default the model's own window"
+    )
+    window_stride: int | None = Field(
+        None,
+        ge=1,
+        description="new tokens predicted per window when a text is longer than the window; "
+        "default window - 1 (disjoint windows, as lm-evaluation-harness does)",
+    )
+    cache_dir: Path | None = Field(
+        None, description="where dequantised GGUF models are cached; default the user cache dir"
+    )
+    trust_remote_code: bool = Field(False, description="allow model code from the model repo")
+    threads: int | None = Field(None, ge=1, description="torch CPU threads; default torch's")
+
+
 class Settings(BaseSettings):
     """All of brainweave's settings. Build with :func:`load_settings`."""
 
@@ -96,6 +123,7 @@ class Settings(BaseSettings):
     )
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    scorer: ScorerSettings = Field(default_factory=ScorerSettings)
 
     @property
     def index_dir(self) -> Path:

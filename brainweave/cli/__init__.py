@@ -44,6 +44,11 @@ def _register() -> None:
     app.add_typer(index.app, name="index")
     app.add_typer(corpus.app, name="corpus")
     app.command("search")(search.search)
+    from brainweave.cli import bench, models, plausibility
+
+    app.add_typer(bench.app, name="bench")
+    app.add_typer(models.app, name="models")
+    app.command("plausibility")(plausibility.plausibility)
 
 
 _register()

