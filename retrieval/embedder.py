@@ -30,8 +30,14 @@ _MINILM_ALIASES = {PACKAGED_MINILM, "sentence-transformers/all-MiniLM-L6-v2"}
 
 class Embedder(Protocol):
     name: str
-    dim: int
-    window: int  # most tokens one input may have, special tokens excluded
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def window(self) -> int:
+        """The most tokens one input may have, special tokens excluded."""
+        ...
 
     def fingerprint(self) -> str: ...
 

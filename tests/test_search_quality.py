@@ -17,10 +17,11 @@ from brainweave.settings import Settings, load_settings
 pytestmark = pytest.mark.slow
 
 SOURCES = {s.name: s for s in builtin_sources()}
+Real = tuple[Settings, SentenceTransformerEmbedder]
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, SentenceTransformerEmbedder]:
+def real(tmp_path_factory: pytest.TempPathFactory) -> Real:
     from tests.conftest import DATA_DIR
 
     home = tmp_path_factory.mktemp("real-home")
@@ -30,25 +31,38 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, SentenceTr
     return settings, embedder
 
 
-def build(
-    real: tuple[Settings, SentenceTransformerEmbedder],
-    domain: str,
-    names: list[str],
-    max_docs: int | None = None,
-) -> Retriever:
+@pytest.fixture(scope="module")
+def gene_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose RefSeq file holds 3,000 real gene summaries: the first
+    2,996 of the file, APOE (line 7,749), and the other genes whose summaries name
+    apolipoprotein E (LRP8, SELENOP, ZIC1; LRP10 is among the first lines) as
+    distractors. Embedding all 15,150 genes takes longer than a test should."""
+    from tests.conftest import DATA_DIR
+
+    root = tmp_path_factory.mktemp("gene-sample")
+    src = SOURCES["refseq_gene_summaries"]
+    lines = src.path(DATA_DIR).read_text(encoding="utf-8").splitlines(keepends=True)
+    keep = lines[:2996] + [lines[i - 1] for i in (3935, 7749, 10492, 12936)]
+    target = src.path(root)
+    target.parent.mkdir(parents=True)
+    target.write_text("".join(keep), encoding="utf-8")
+    return root
+
+
+def build(real: Real, domain: str, names: list[str], data: Path | None = None) -> Retriever:
     settings, embedder = real
-    index_settings = settings.index.model_copy(update={"max_docs_per_source": max_docs})
     IndexStore(settings.index_dir).build(
-        domain, [SOURCES[n] for n in names], settings.resolved_data_dir, embedder, index_settings
+        domain,
+        [SOURCES[n] for n in names],
+        data or settings.resolved_data_dir,
+        embedder,
+        settings.index,
     )
     return Retriever(settings, embedder=embedder)
 
 
-def test_apoe_question_finds_the_apoe_gene(
-    real: tuple[Settings, SentenceTransformerEmbedder],
-) -> None:
-    # the first 8,000 RefSeq summaries hold APOE (line 7,749) among 7,999 other genes
-    retriever = build(real, "genetics", ["refseq_gene_summaries"], max_docs=8000)
+def test_apoe_question_finds_the_apoe_gene(real: Real, gene_sample: Path) -> None:
+    retriever = build(real, "genetics", ["refseq_gene_summaries"], gene_sample)
     hits = retriever.search("genetics", "apolipoprotein E and Alzheimer's disease", k=5)
     assert hits[0].doc_id == "refseq_gene_summaries/NCBIGene:348"
     assert hits[0].title == "APOE (apolipoprotein E)"
@@ -56,11 +70,9 @@ def test_apoe_question_finds_the_apoe_gene(
     assert hits[0].score > 0.5
 
 
-def test_passages_fit_the_embedders_window(
-    real: tuple[Settings, SentenceTransformerEmbedder],
-) -> None:
+def test_passages_fit_the_embedders_window(real: Real, gene_sample: Path) -> None:
     settings, embedder = real
-    build(real, "genetics", ["refseq_gene_summaries"], max_docs=8000)
+    build(real, "genetics", ["refseq_gene_summaries"], gene_sample)  # reused
     db = next((settings.index_dir / "genetics" / "builds").iterdir()) / "passages.sqlite"
     con = sqlite3.connect(db)
     rows = con.execute(
@@ -69,23 +81,19 @@ def test_passages_fit_the_embedders_window(
     con.close()
     lengths = [len(o) for o in embedder.token_offsets([embedding_text(t, x) for t, x in rows])]
     assert max(lengths) <= embedder.window  # nothing is cut off by the model
-    assert len(rows) > 8000  # long summaries became several passages
+    assert len(rows) > 3000  # long summaries became several passages
 
 
-def test_clinical_trials_about_deep_brain_stimulation(
-    real: tuple[Settings, SentenceTransformerEmbedder],
-) -> None:
+def test_clinical_trials_about_deep_brain_stimulation(real: Real) -> None:
     retriever = build(real, "clinical", ["ctgov_neuro_trials"])
     hits = retriever.search("clinical", "deep brain stimulation for Parkinson's disease", k=5)
     assert all(h.doc_id.startswith("ctgov_neuro_trials/NCT") for h in hits)
-    top = hits[0].title + " " + hits[0].text
-    assert "deep brain stimulation" in top.lower() or "dbs" in top.lower()
-    assert "parkinson" in top.lower()
+    top = (hits[0].title + " " + hits[0].text).lower()
+    assert "deep brain stimulation" in top or "dbs" in top
+    assert "parkinson" in top
 
 
-def test_neuroimaging_abstracts_about_the_hippocampus(
-    real: tuple[Settings, SentenceTransformerEmbedder],
-) -> None:
+def test_neuroimaging_abstracts_about_the_hippocampus(real: Real) -> None:
     retriever = build(real, "neuroimaging", ["pmc_oa_neuroimaging_abstracts"])
     hits = retriever.search("neuroimaging", "hippocampal volume loss in Alzheimer's disease", k=5)
     texts = [(h.title + " " + h.text).lower() for h in hits]
@@ -94,13 +102,10 @@ def test_neuroimaging_abstracts_about_the_hippocampus(
     assert all(h.url and h.url.startswith("https://") for h in hits)
 
 
-def test_search_by_path_rebuilds_nothing_and_loads_once(
-    real: tuple[Settings, SentenceTransformerEmbedder],
-    tmp_path: Path,
-) -> None:
-    settings, embedder = real
-    retriever = build(real, "clinical", ["ctgov_neuro_trials"])
+def test_a_retriever_loads_each_index_once_and_checks_the_weights(real: Real) -> None:
+    _, embedder = real
+    retriever = build(real, "clinical", ["ctgov_neuro_trials"])  # reused
     first = retriever.index("clinical")
     retriever.search("clinical", "stroke")
     assert retriever.index("clinical") is first
-    first.check_embedder(embedder)  # fingerprint of the real weights matches
+    first.check_embedder(embedder)  # fingerprint of the real weights matches the manifest

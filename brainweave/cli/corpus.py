@@ -97,7 +97,7 @@ def add(
     if not file.is_file():
         raise ConfigError(f"corpus file {file} does not exist")
     fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
-    if fmt not in ("jsonl", "csv"):
+    if fmt != "jsonl" and fmt != "csv":
         raise ConfigError(f"unknown format {fmt!r}", "use jsonl or csv")
     source = Source(
         name=(name or file.stem).lower().replace(" ", "_"),
@@ -106,7 +106,7 @@ def add(
         adapter="generic",
         format=fmt,
         license=license,
-        builtin=False,  # type: ignore[arg-type]
+        builtin=False,
         fields=FieldMap(
             id=id_field,
             text=text_field,
