@@ -1,18 +1,24 @@
-"""Retrieval benchmark on the full shared corpora.
+"""Retrieval benchmark on the shared corpora.
 
 Prints, in one run on one machine:
-  - documents and passages per domain (full ingest + chunking with the real tokenizer)
-  - embedding throughput of brainweave's embedder (batch 16, bf16 autocast where the CPU
-    has native bf16) against the baseline, plain ``SentenceTransformer.encode`` with its
-    defaults (batch 32, fp32), on the same sample of passages, and how close the vectors are
-  - for each domain: index build time, search latency p50/p99 over a few hundred real
-    queries for the exact (flat) index and HNSW, and HNSW recall@10 against exact search
-  - peak memory (RSS)
 
-The per-domain vectors come from the built indexes (``brainweave index build``); the
-script builds any that are missing first, which embeds every passage (long).
+1. documents and passages per domain: the full corpora, ingested and chunked with
+   the real tokenizer;
+2. embedding throughput of brainweave's embedder (batch 16, bf16 autocast where the
+   CPU has native bf16) against the baseline, plain ``SentenceTransformer.encode``
+   with its defaults (batch 32, fp32), on the same random sample of passages, with
+   the cosine between the two sets of vectors and the top-10 overlap they give;
+3. per domain: index build time (ingest, chunk, embed, FAISS, SQLite) with the real
+   embedder, search latency p50/p99 over a few hundred real queries (record titles)
+   for exact (flat) search, HNSW, and end to end (embed + FAISS + SQLite), and the
+   recall@10 of HNSW against exact search. ``--max-docs N`` (default 1000) builds
+   from the first N records of each source; ``--full`` embeds every passage;
+4. exact vs HNSW search latency as the index grows (jittered copies of the real
+   vectors up to 400k), and the size at which exact search costs as much as
+   embedding the query, which is how ``index.exact_max`` was chosen;
+5. peak memory (RSS).
 
-    python benchmarks/retrieval.py --data ../shared/data [--sample 2000] [--queries 300]
+    python benchmarks/retrieval.py --data ../shared/data [--max-docs 1000 | --full]
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import argparse
 import json
 import random
 import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,15 +38,32 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def percentile(values: list[float], q: float) -> float:
+def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
+
+
+def timed_search(index, queries: np.ndarray, k: int = 10) -> tuple[list[float], list[set]]:  # type: ignore[no-untyped-def]
+    times, found = [], []
+    for q in queries:
+        t = time.perf_counter()
+        _, ids = index.search(q[None, :], k)
+        times.append((time.perf_counter() - t) * 1000)
+        found.append(set(ids[0].tolist()))
+    return times, found
+
+
+def recall(found: list[set], truth: list[set], k: int = 10) -> float:
+    return float(np.mean([len(a & b) / k for a, b in zip(found, truth, strict=True)]))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--sample", type=int, default=2000, help="passages for the throughput test")
+    ap.add_argument("--max-docs", type=int, default=1000, help="records per source to index")
+    ap.add_argument("--full", action="store_true", help="index every record (long)")
+    ap.add_argument("--sample", type=int, default=1000, help="passages for the throughput test")
     ap.add_argument("--queries", type=int, default=300, help="queries per domain")
+    ap.add_argument("--sizes", default="25000,100000,200000,400000", help="index sizes for 4.")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
 
@@ -56,34 +80,45 @@ def main() -> None:
     from brainweave.retrieval.store import _chunk_all
     from brainweave.settings import load_settings
 
-    settings = load_settings(data_dir=args.data)
+    home = Path(tempfile.mkdtemp(prefix="bw-bench-"))
+    max_docs = None if args.full else args.max_docs
+    settings = load_settings(home=home, data_dir=args.data, index={"max_docs_per_source": max_docs})
     embedder = load_embedder(settings.embedder)
     sources = all_sources(settings.user_sources_file)
+    rng = random.Random(0)
     figures: dict[str, object] = {
-        "machine": {"threads": torch.get_num_threads(), "precision": embedder.precision},
+        "torch_threads": torch.get_num_threads(),
+        "precision": getattr(embedder, "precision", "fp32"),
+        "max_docs_per_source": max_docs,
     }
 
-    # 1. documents and passages per domain
-    print("== corpus")
+    print("== 1. full corpora: documents and passages per domain")
     passages_by_domain = {}
     for d in domains(sources):
         t = time.perf_counter()
         docs = [doc for s in sources if s.domain == d for doc in iter_documents(s, args.data)]
         passages = _chunk_all(docs, embedder, settings.index)
         passages_by_domain[d] = passages
+        ntok = sum(len(o) for o in embedder.token_offsets([p.text for p in passages]))
         print(
             f"{d:13s} {len(docs):7,d} documents {len(passages):7,d} passages "
-            f"(ingest+chunk {time.perf_counter() - t:.1f} s)"
+            f"{ntok:11,d} tokens (ingest + chunk {time.perf_counter() - t:.1f} s)"
         )
-    figures["passages"] = {d: len(p) for d, p in passages_by_domain.items()}
+        figures.setdefault("corpus", {})[d] = {  # type: ignore[index]
+            "documents": len(docs),
+            "passages": len(passages),
+            "tokens": ntok,
+        }
 
-    # 2. embedding throughput, same passages, ours vs plain encode
-    rng = random.Random(0)
+    print(
+        f"\n== 2. embedding throughput, {args.sample} random passages, "
+        f"torch threads {torch.get_num_threads()}"
+    )
     everything = [p for ps in passages_by_domain.values() for p in ps]
     sample = [embedding_text(p.title, p.text) for p in rng.sample(everything, args.sample)]
     tokens = sum(len(o) + 2 for o in embedder.token_offsets(sample))
     plain = SentenceTransformer(resolve_model_path(settings.embedder.model), device="cpu")
-    plain.encode(sample[:32])  # warm up both
+    plain.encode(sample[:32])
     embedder.embed(sample[:32])
     t = time.perf_counter()
     base = plain.encode(sample, normalize_embeddings=True)
@@ -92,58 +127,53 @@ def main() -> None:
     ours = embedder.embed(sample)
     t_ours = time.perf_counter() - t
     cos = (base * ours).sum(axis=1)
+    queries = rng.sample(sample, min(100, len(sample)))
+    qb, qo = plain.encode(queries, normalize_embeddings=True), embedder.embed(queries)
+    top_b = [set(np.argsort(-base @ q)[:10]) for q in qb]
+    top_o = [set(np.argsort(-ours @ q)[:10]) for q in qo]
+    overlap = recall(top_o, top_b)
     print(
-        f"\n== embedding {len(sample)} passages ({tokens:,} tokens), torch threads "
-        f"{torch.get_num_threads()}"
+        f"baseline  SentenceTransformer.encode (batch 32, fp32): {len(sample) / t_base:6.1f} "
+        f"passages/s {tokens / t_base:7.0f} tokens/s"
     )
     print(
-        f"baseline SentenceTransformer.encode (batch 32, fp32): "
-        f"{len(sample) / t_base:7.1f} passages/s {tokens / t_base:8.0f} tokens/s"
+        f"brainweave (batch {settings.embedder.batch_size}, {figures['precision']}):"
+        f"{'':17s}{len(sample) / t_ours:6.1f} passages/s {tokens / t_ours:7.0f} tokens/s"
     )
     print(
-        f"brainweave (batch {settings.embedder.batch_size}, {embedder.precision}):"
-        f"{'':16s}{len(sample) / t_ours:7.1f} passages/s {tokens / t_ours:8.0f} tokens/s"
-    )
-    print(
-        f"ratio vs baseline: {t_base / t_ours:.2f}x; cosine to baseline vectors "
-        f"min {cos.min():.5f} mean {cos.mean():.6f}"
+        f"ratio {t_base / t_ours:.2f}x; cosine to the baseline's vectors min {cos.min():.5f} "
+        f"mean {cos.mean():.6f}; top-10 overlap with the baseline {overlap:.3f}"
     )
     figures["embedding"] = {
         "passages": len(sample),
         "tokens": tokens,
+        "baseline_s": t_base,
+        "brainweave_s": t_ours,
         "baseline_passages_per_s": len(sample) / t_base,
         "brainweave_passages_per_s": len(sample) / t_ours,
         "ratio": t_base / t_ours,
         "cosine_min": float(cos.min()),
         "cosine_mean": float(cos.mean()),
+        "top10_overlap": overlap,
     }
     del plain
 
-    # 3. indexes: build time, latency, recall
-    t = time.perf_counter()
-    results = build_indexes(settings, embedder=embedder, progress=True)
-    for r in results:
-        print(f"{r.domain}: {r.action} ({r.reason}) in {time.perf_counter() - t:.1f} s")
+    scope = "every record" if args.full else f"the first {max_docs} records of each source"
+    print(f"\n== 3. per-domain indexes from {scope}")
     retriever = Retriever(settings, embedder=embedder)
-    print("\n== search (queries: real questions and titles from the corpora)")
-    figures["search"] = {}
-    all_vectors = []
+    pool = []
+    figures["domains"] = {}
     for d in domains(sources):
-        if d not in {r.domain for r in results}:
+        if not any(s.domain == d for s in sources):
             continue
+        [r] = build_indexes(settings, [d], embedder=embedder)
+        m = r.manifest
         idx = retriever.index(d)
-        n = idx.count
-        vectors = idx.index.reconstruct_n(0, n) if idx.manifest["index_type"] == "flat-ip" else None
-        if vectors is None:
-            print(f"{d}: index is HNSW already; exact comparison needs a flat build, skipped")
-            continue
-        all_vectors.append(vectors)
+        vectors = idx.index.reconstruct_n(0, idx.count)
+        pool.append(vectors)
         titles = sorted({p.title for p in passages_by_domain[d]})
-        queries = rng.sample(titles, min(args.queries, len(titles)))
-        qv = embedder.embed(queries)
-        t = time.perf_counter()
-        flat = build_index(vectors, "flat-ip")
-        t_flat = time.perf_counter() - t
+        qtext = rng.sample(titles, min(args.queries, len(titles)))
+        qv = embedder.embed(qtext)
         t = time.perf_counter()
         hnsw = build_index(
             vectors,
@@ -153,79 +183,100 @@ def main() -> None:
             ef_search=settings.index.hnsw_ef_search,
         )
         t_hnsw = time.perf_counter() - t
-        lat: dict[str, list[float]] = {"flat": [], "hnsw": [], "end_to_end": []}
-        found: dict[str, list[np.ndarray]] = {"flat": [], "hnsw": []}
-        for i in range(len(queries)):
-            for name, index in (("flat", flat), ("hnsw", hnsw)):
-                t = time.perf_counter()
-                _, ids = index.search(qv[i : i + 1], 10)
-                lat[name].append((time.perf_counter() - t) * 1000)
-                found[name].append(ids[0])
+        lat_flat, truth = timed_search(idx.index, qv)
+        lat_hnsw, found = timed_search(hnsw, qv)
+        lat_e2e = []
+        for q in qtext:
             t = time.perf_counter()
-            retriever.search(d, queries[i], k=10)
-            lat["end_to_end"].append((time.perf_counter() - t) * 1000)
-        recall = np.mean(
-            [len(set(a) & set(b)) / 10 for a, b in zip(found["hnsw"], found["flat"], strict=True)]
-        )
+            retriever.search(d, q, k=10)
+            lat_e2e.append((time.perf_counter() - t) * 1000)
         row = {
-            "passages": n,
-            "flat_build_s": t_flat,
+            "documents": m["documents"],
+            "passages": m["count"],
+            "build_s": r.seconds,
+            "embed_s": m["timings_s"]["embed"],
+            "passages_per_s": m["count"] / m["timings_s"]["embed"],
             "hnsw_build_s": t_hnsw,
-            "flat_p50_ms": percentile(lat["flat"], 50),
-            "flat_p99_ms": percentile(lat["flat"], 99),
-            "hnsw_p50_ms": percentile(lat["hnsw"], 50),
-            "hnsw_p99_ms": percentile(lat["hnsw"], 99),
-            "end_to_end_p50_ms": percentile(lat["end_to_end"], 50),
-            "end_to_end_p99_ms": percentile(lat["end_to_end"], 99),
-            "hnsw_recall_at_10": float(recall),
-            "queries": len(queries),
+            "flat_p50_ms": pct(lat_flat, 50),
+            "flat_p99_ms": pct(lat_flat, 99),
+            "hnsw_p50_ms": pct(lat_hnsw, 50),
+            "hnsw_p99_ms": pct(lat_hnsw, 99),
+            "end_to_end_p50_ms": pct(lat_e2e, 50),
+            "end_to_end_p99_ms": pct(lat_e2e, 99),
+            "hnsw_recall_at_10": recall(found, truth),
+            "queries": len(qtext),
         }
-        figures["search"][d] = row  # type: ignore[index]
+        figures["domains"][d] = row  # type: ignore[index]
         print(
-            f"{d}: {n:,} passages; build flat {t_flat:.2f} s, HNSW {t_hnsw:.1f} s; "
-            f"search p50/p99 flat {row['flat_p50_ms']:.2f}/{row['flat_p99_ms']:.2f} ms, "
-            f"HNSW {row['hnsw_p50_ms']:.2f}/{row['hnsw_p99_ms']:.2f} ms; "
-            f"HNSW recall@10 {recall:.3f}; end-to-end search (embed + FAISS + SQLite) "
-            f"p50/p99 {row['end_to_end_p50_ms']:.1f}/{row['end_to_end_p99_ms']:.1f} ms"
+            f"{d}: {m['documents']:,} documents, {m['count']:,} passages, built in "
+            f"{r.seconds:.1f} s ({row['passages_per_s']:.1f} passages/s embedding); "
+            f"HNSW build {t_hnsw:.2f} s"
         )
-    # 4. where exact search stops being cheap: flat latency grows linearly with the
-    # passage count; compare it with the cost of embedding the query itself
-    pool = [v for v in all_vectors]
-    if pool:
-        combined = np.concatenate(pool)
-        probe = combined[rng.sample(range(len(combined)), 100)]
-        t_embed = []
-        for q in rng.sample(everything, 50):
-            t = time.perf_counter()
-            embedder.embed([q.title])
-            t_embed.append((time.perf_counter() - t) * 1000)
-        print("\n== exact search cost by size (all domains' vectors together)")
-        per_n = {}
-        for n in sorted({min(x, len(combined)) for x in (10_000, 50_000, 100_000, len(combined))}):
-            flat = build_index(combined[:n], "flat-ip")
-            times = []
-            for q in probe:
-                t = time.perf_counter()
-                flat.search(q[None, :], 10)
-                times.append((time.perf_counter() - t) * 1000)
-            per_n[n] = percentile(times, 50)
-            print(f"flat, {n:8,d} passages: p50 {per_n[n]:.2f} ms")
-        n_max = max(per_n)
-        ms_per_passage = per_n[n_max] / n_max
-        embed_p50 = percentile(t_embed, 50)
-        crossover = int(embed_p50 / ms_per_passage)
         print(
-            f"query embedding p50 {embed_p50:.1f} ms; flat search matches it at about "
-            f"{crossover:,} passages (exact_max is {settings.index.exact_max:,})"
+            f"   search p50/p99: exact {row['flat_p50_ms']:.2f}/{row['flat_p99_ms']:.2f} ms, "
+            f"HNSW {row['hnsw_p50_ms']:.2f}/{row['hnsw_p99_ms']:.2f} ms, end to end "
+            f"{row['end_to_end_p50_ms']:.1f}/{row['end_to_end_p99_ms']:.1f} ms; "
+            f"HNSW recall@10 {row['hnsw_recall_at_10']:.3f} ({len(qtext)} queries)"
         )
-        figures["exact_search_scaling"] = {
-            "p50_ms_by_passages": per_n,
-            "query_embed_p50_ms": embed_p50,
-            "crossover_passages": crossover,
+
+    print("\n== 4. exact vs HNSW as the index grows (jittered copies of the real vectors)")
+    real = np.concatenate(pool)
+    probe = real[rng.sample(range(len(real)), 200)]
+    np_rng = np.random.default_rng(0)
+    embed_ms = []
+    for q in rng.sample(everything, 50):
+        t = time.perf_counter()
+        embedder.embed([q.title])
+        embed_ms.append((time.perf_counter() - t) * 1000)
+    scaling = {}
+    sizes = [int(x) for x in args.sizes.split(",")]
+    for n in sizes:
+        reps = -(-n // len(real))
+        grown = np.concatenate(
+            [real + np_rng.normal(0, 0.02, real.shape).astype(np.float32) for _ in range(reps)]
+        )[:n]
+        grown /= np.linalg.norm(grown, axis=1, keepdims=True)
+        flat = build_index(grown, "flat-ip")
+        t = time.perf_counter()
+        hnsw = build_index(
+            grown,
+            "hnsw-ip",
+            hnsw_m=settings.index.hnsw_m,
+            ef_construction=settings.index.hnsw_ef_construction,
+            ef_search=settings.index.hnsw_ef_search,
+        )
+        t_build = time.perf_counter() - t
+        lf, truth = timed_search(flat, probe)
+        lh, found = timed_search(hnsw, probe)
+        scaling[n] = {
+            "flat_p50_ms": pct(lf, 50),
+            "hnsw_p50_ms": pct(lh, 50),
+            "hnsw_build_s": t_build,
+            "hnsw_recall_at_10": recall(found, truth),
         }
+        print(
+            f"{n:8,d} passages: exact p50 {pct(lf, 50):6.2f} ms; HNSW p50 {pct(lh, 50):5.2f} ms, "
+            f"build {t_build:6.1f} s, recall@10 {scaling[n]['hnsw_recall_at_10']:.3f}"
+        )
+        del flat, hnsw, grown
+    per_passage = scaling[sizes[-1]]["flat_p50_ms"] / sizes[-1]
+    crossover = int(pct(embed_ms, 50) / per_passage)
+    print(
+        f"query embedding p50 {pct(embed_ms, 50):.1f} ms: exact search costs as much at about "
+        f"{crossover:,} passages (index.exact_max = {settings.index.exact_max:,})"
+    )
+    figures["scaling"] = {
+        "by_passages": scaling,
+        "query_embed_p50_ms": pct(embed_ms, 50),
+        "crossover_passages": crossover,
+    }
     figures["peak_rss_mib"] = rss_mib()
-    print(f"\npeak memory (RSS): {rss_mib():,.0f} MiB; faiss {faiss.__version__}")
+    print(
+        f"\npeak memory (RSS): {rss_mib():,.0f} MiB; faiss {faiss.__version__}, "
+        f"torch {torch.__version__}"
+    )
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2))
 
 
