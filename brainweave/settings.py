@@ -105,6 +105,49 @@ class ScorerSettings(_Section):
     threads: int | None = Field(None, ge=1, description="torch CPU threads; default torch's")
 
 
+class LLMSettings(_Section):
+    """The chat model behind the domain agents (LangChain's chat-model interface)."""
+
+    provider: Literal["fake", "llamacpp", "huggingface", "openai"] = Field(
+        "llamacpp",
+        description="'fake' (deterministic, for tests), 'llamacpp' (a local GGUF file), "
+        "'huggingface' (a model id or path, through langchain-huggingface) or 'openai' "
+        "(any OpenAI-compatible server: vLLM, Ollama, LM Studio; set base_url)",
+    )
+    model: str = Field(
+        "smollm2-135m-instruct",
+        description="packaged alias 'smollm2-135m-instruct', a GGUF path, a Hugging Face id "
+        "or a served model name",
+    )
+    base_url: str | None = Field(None, description="server address for provider 'openai'")
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="environment variable holding the server's API key"
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(256, ge=8, description="tokens generated per call at most")
+    timeout_s: float = Field(60.0, gt=0, description="wall-clock limit of one LLM call")
+    retries: int = Field(
+        1, ge=0, le=3, description="retries of an unparseable answer, told the error"
+    )
+
+
+class AgentsSettings(_Section):
+    """Which domain agents answer and how the controller runs them."""
+
+    enabled: list[str] = Field(
+        default_factory=list, description="agent names; empty means every available agent"
+    )
+    rounds: int = Field(1, ge=0, le=5, description="exchange rounds after the first retrieval")
+    k: int = Field(5, ge=1, le=50, description="passages each agent retrieves per query")
+    max_findings: int = Field(3, ge=1, le=20, description="findings per agent per round")
+    max_hypotheses: int = Field(8, ge=1, le=50, description="candidate hypotheses per run")
+    scorer: Literal["brainbench", "lexical"] = Field(
+        "brainbench",
+        description="'brainbench' (the perplexity scorer of the [scorer] section) or "
+        "'lexical' (a deterministic overlap stand-in with no model, for tests)",
+    )
+
+
 class Settings(BaseSettings):
     """All of brainweave's settings. Build with :func:`load_settings`."""
 
@@ -124,6 +167,8 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    agents: AgentsSettings = Field(default_factory=AgentsSettings)
 
     @property
     def index_dir(self) -> Path:
@@ -179,6 +224,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     "fast": {
         "embedder": {"model": "hash", "batch_size": 256},
         "index": {"chunk_tokens": 128, "chunk_overlap": 16},
+        "llm": {"provider": "fake", "model": "fake-extractive", "timeout_s": 10},
+        "agents": {"scorer": "lexical"},
     },
 }
 

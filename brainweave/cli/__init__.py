@@ -49,6 +49,10 @@ def _register() -> None:
     app.add_typer(bench.app, name="bench")
     app.add_typer(models.app, name="models")
     app.command("plausibility")(plausibility.plausibility)
+    from brainweave.cli import agents, ask
+
+    app.add_typer(agents.app, name="agents")
+    app.command("ask")(ask.ask)
 
 
 _register()

@@ -1,0 +1,211 @@
+"""Cross-domain linking and hypothesis drafting (pure logic, plus one LLM call per set).
+
+Findings are linked the way literature-based discovery links separate
+literatures (Swanson's A-B-C method): two findings from different domains that
+name the same entity are linked directly (A-B); a finding in domain A and one in
+domain C that share nothing are linked through a finding in domain B that shares
+an entity with each (A-B-C). Each linked set is phrased as one hypothesis (by
+the LLM, else a template), and every citation is checked against the run's
+findings and retrieved passages: a hypothesis citing anything outside them is
+rejected, and one left with a single domain is dropped; both are counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from brainweave.agents import entities as ent
+from brainweave.agents.models import Finding, Hypothesis
+from brainweave.graphs import prompts
+
+log = logging.getLogger(__name__)
+
+# how much a shared entity of each kind says: a gene or region is specific, "memory" is not
+WEIGHT = {
+    "gene": 3.0,
+    "region": 3.0,
+    "intervention": 2.5,
+    "transmitter": 2.0,
+    "condition": 2.0,
+    "process": 1.0,
+}
+GENERIC = {"condition:atrophy", "condition:neurodegeneration", "process:memory"}
+
+
+@dataclass
+class LinkedSet:
+    """Findings from at least two domains and the entities that link them."""
+
+    findings: list[Finding]
+    bridge: list[str]
+    score: float
+
+    @property
+    def domains(self) -> list[str]:
+        return sorted({f.domain for f in self.findings})
+
+
+def _weight(entity: str, question_entities: set[str]) -> float:
+    w = WEIGHT.get(ent.kind(entity), 1.0) * (0.3 if entity in GENERIC else 1.0)
+    return w + (2.0 if entity in question_entities else 0.0)
+
+
+def link_findings(findings: Sequence[Finding], question: str, max_sets: int = 8) -> list[LinkedSet]:
+    """Linked sets of findings, best first: direct bridges (A-B) and chains (A-B-C)."""
+    q_ents = set(ent.find_entities(question))
+    by_entity: dict[str, list[Finding]] = {}
+    for f in findings:
+        for e in f.entities:
+            by_entity.setdefault(e, []).append(f)
+    sets: dict[frozenset[str], LinkedSet] = {}
+
+    def add(members: list[Finding], bridge: list[str]) -> None:
+        if len({f.domain for f in members}) < 2:
+            return
+        key = frozenset(f.id for f in members)
+        score = sum(_weight(e, q_ents) for e in bridge) + 1.5 * len({f.domain for f in members})
+        if key not in sets or sets[key].score < score:
+            sets[key] = LinkedSet(sorted(members, key=lambda f: f.id), sorted(bridge), score)
+
+    # A-B: findings of different domains naming the same entity (one pair per domain pair)
+    for e, fs in by_entity.items():
+        for i, a in enumerate(fs):
+            for b in fs[i + 1 :]:
+                if a.domain != b.domain:
+                    shared = sorted(set(a.entities) & set(b.entities))
+                    add([a, b], shared or [e])
+    # A-B-C: a and c share nothing, but each shares an entity with b
+    for b in findings:
+        neighbours = [
+            (f, sorted(set(f.entities) & set(b.entities)))
+            for f in findings
+            if f.domain != b.domain and set(f.entities) & set(b.entities)
+        ]
+        for i, (a, ab) in enumerate(neighbours):
+            for c, bc in neighbours[i + 1 :]:
+                if a.domain == c.domain or set(a.entities) & set(c.entities):
+                    continue
+                add([a, b, c], sorted(set(ab) | set(bc)))
+    ranked = sorted(sets.values(), key=lambda s: (-s.score, [f.id for f in s.findings]))
+    # variety: at most two sets per leading bridge entity
+    out: list[LinkedSet] = []
+    lead: Counter[str] = Counter()
+    for s in ranked:
+        top = max(s.bridge, key=lambda e: _weight(e, q_ents))
+        if lead[top] >= 2:
+            continue
+        lead[top] += 1
+        out.append(s)
+        if len(out) >= max_sets:
+            break
+    return out
+
+
+class HypothesisOut(BaseModel):
+    statement: str = Field(min_length=12)
+    finding_ids: list[str] = Field(min_length=2)
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[0].lower() + text[1:] if len(text) > 1 and not text[:2].isupper() else text
+
+
+def template_statement(s: LinkedSet) -> str:
+    """A plain statement from the linked findings, when the LLM's is unusable."""
+    bridge = " and ".join(ent.label(e) for e in s.bridge[:3])
+    parts = [f"the {f.domain} finding that {_lower_first(f.claim)}" for f in s.findings]
+    return f"{bridge} links {', '.join(parts[:-1])} and {parts[-1]}."
+
+
+def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, str | None]:
+    """(statement, cited finding ids, 'llm' or 'template', why the LLM's was not used)."""
+    labels = {f"F{i}": f.id for i, f in enumerate(s.findings, start=1)}
+    block = "\n".join(
+        f"[{lab}] ({f.domain}) {f.claim}" for lab, f in zip(labels, s.findings, strict=True)
+    )
+    bridge = ", ".join(ent.label(e) for e in s.bridge)
+
+    def resolve(x: str) -> str | None:
+        x = x.strip().strip("[]")
+        return labels.get(x.upper()) or (x if x in labels.values() else None)
+
+    def check(out: HypothesisOut) -> None:
+        bad = [x for x in out.finding_ids if resolve(x) is None]
+        if bad:
+            raise ValueError(f"finding ids {bad} are not among the given findings")
+
+    try:
+        out = llm.structured(
+            prompts.SYNTH_SYSTEM,
+            prompts.HYPOTHESIS.format(question=question, bridge=bridge, findings=block),
+            HypothesisOut,
+            purpose="synthesis",
+            check=check,
+        )
+    except Exception as err:  # unusable: the template keeps the run going
+        reason = str(getattr(err, "message", err))
+        return template_statement(s), [f.id for f in s.findings], "template", reason
+    ids = list(dict.fromkeys(r for r in map(resolve, out.finding_ids) if r))
+    return out.statement.strip(), ids, "llm", None
+
+
+def verify(
+    statement: str,
+    finding_ids: Sequence[str],
+    findings: dict[str, Finding],
+    retrieved: set[str],
+) -> tuple[list[str], list[str]] | str:
+    """(domains, passage ids) of a hypothesis whose citations all hold, else the reason
+    it is dropped: 'citation' (cites outside the run) or 'single_domain'."""
+    if any(fid not in findings for fid in finding_ids):
+        return "citation"
+    passage_ids = list(dict.fromkeys(p for fid in finding_ids for p in findings[fid].passage_ids))
+    if not passage_ids or any(p not in retrieved for p in passage_ids):
+        return "citation"
+    domains = sorted({findings[fid].domain for fid in finding_ids})
+    if len(domains) < 2:
+        return "single_domain"
+    return domains, passage_ids
+
+
+def synthesise(
+    llm: Any,
+    question: str,
+    findings: Sequence[Finding],
+    retrieved: set[str],
+    max_hypotheses: int = 8,
+) -> tuple[list[Hypothesis], dict[str, int], list[str]]:
+    """Hypotheses, counts of dropped candidates by reason, and LLM problems met."""
+    by_id = {f.id: f for f in findings}
+    dropped: Counter[str] = Counter()
+    problems: list[str] = []
+    out: list[Hypothesis] = []
+    for s in link_findings(findings, question, max_hypotheses):
+        statement, ids, how, why = phrase(llm, question, s)
+        if why:
+            problems.append(why)
+        checked = verify(statement, ids, by_id, retrieved)
+        if isinstance(checked, str):
+            dropped[checked] += 1
+            log.info("dropped a candidate (%s): %s", checked, statement)
+            continue
+        domains, passage_ids = checked
+        out.append(
+            Hypothesis(
+                id=f"H{len(out) + 1}",
+                statement=statement,
+                finding_ids=list(ids),
+                passage_ids=passage_ids,
+                domains=domains,
+                bridge=s.bridge,
+                phrased_by=how,
+            )
+        )
+    return out, dict(dropped), problems

@@ -1,0 +1,215 @@
+"""The controller end to end on real (small) indexes: fast profile, fake LLM, lexical scorer."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from brainweave.agents.llm import LLM
+from brainweave.agents.registry import AgentRegistry
+from brainweave.errors import BrainweaveError, ConfigError, IndexMissingError
+from brainweave.graphs.graph import build_graph
+from brainweave.graphs.nodes import Services
+from brainweave.graphs.run import ask, resume
+from brainweave.retrieval import build_indexes
+from brainweave.settings import Settings, load_settings
+from tests.conftest import DATA_DIR
+
+QUESTION = "How does memory decline relate to Alzheimer's disease?"
+SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    home = tmp_path_factory.mktemp("graph") / "home"
+    s = load_settings(
+        profile="fast", home=home, data_dir=DATA_DIR, index={"max_docs_per_source": 150}
+    )
+    build_indexes(s)
+    return s
+
+
+@pytest.fixture(scope="module")
+def result(settings: Settings) -> Any:
+    return ask(QUESTION, settings=settings)
+
+
+def test_ask_gives_ranked_cross_domain_hypotheses(result: Any) -> None:
+    assert {f.domain for f in result.findings} == {"genetics", "neuroimaging", "clinical"}
+    assert result.hypotheses, "the fast profile links Alzheimer's findings across domains"
+    retrieved = {p["passage_id"] for p in result.provenance["retrieved"]}
+    finding_ids = {f.id for f in result.findings}
+    for h in result.hypotheses:
+        assert len(h.domains) >= 2
+        assert set(h.finding_ids) <= finding_ids and set(h.passage_ids) <= retrieved
+        assert h.scorable and 0.0 <= h.plausibility <= 1.0 and h.perplexity > 0
+        assert h.counterfactuals and all(c.perplexity for c in h.counterfactuals)
+        assert h.scorer == "lexical-overlap"
+    scores = [h.plausibility for h in result.hypotheses]
+    assert scores == sorted(scores, reverse=True)
+    assert [h.rank for h in result.hypotheses] == list(range(1, len(scores) + 1))
+    for f in result.findings:  # every finding cites what its agent retrieved
+        assert set(f.passage_ids) <= retrieved
+
+
+def test_exchange_round_passes_findings_between_agents(result: Any) -> None:
+    assert result.messages and {m.round for m in result.messages} == {1}
+    assert all(m.sender != m.recipient for m in result.messages)
+    assert any(f.round == 1 for f in result.findings)
+    queries = result.provenance["queries"]
+    assert any(q.startswith("genes associated with") for q in queries["genetics"])
+    assert result.provenance["rounds"]["stop_reason"] == "round limit (1) reached"
+    round0 = {p for f in result.findings if f.round == 0 for p in f.passage_ids}
+    round1 = [f for f in result.findings if f.round == 1 and f.agent == "neuroimaging"]
+    assert all(not set(f.passage_ids) & round0 for f in round1), "re-reads are excluded"
+
+
+def test_json_shape_and_provenance_record(result: Any) -> None:
+    doc = result.to_json()
+    assert list(doc) == ["run_id", "question", "findings", "messages", "hypotheses", "provenance"]
+    h = doc["hypotheses"][0]
+    for key in (
+        "id",
+        "statement",
+        "domains",
+        "passage_ids",
+        "plausibility",
+        "perplexity",
+        "counterfactuals",
+        "memorisation_flag",
+    ):
+        assert key in h
+    assert set(h["counterfactuals"][0]) >= {"text", "perplexity"}
+    prov = doc["provenance"]
+    assert prov["settings"]["llm"]["provider"] == "fake"
+    assert set(prov["indexes"]) == {"genetics", "neuroimaging", "clinical"}
+    assert prov["indexes"]["genetics"]["embedder"]["name"].startswith("hash")
+    assert {"retrieve", "llm", "exchange_retrieve", "synthesis", "scoring"} <= set(
+        prov["timings_s"]
+    )
+    assert prov["prompts"]["genetics"]["findings"].startswith("TASK: findings")
+    assert prov["llm_calls"] and all(c["ok"] for c in prov["llm_calls"])
+    saved = json.loads(Path(prov["record"]).read_text())
+    assert saved["run_id"] == result.run_id and saved["hypotheses"] == doc["hypotheses"]
+
+
+def test_the_run_is_deterministic(settings: Settings, result: Any) -> None:
+    again = ask(QUESTION, settings=settings)
+    assert [h.statement for h in again.hypotheses] == [h.statement for h in result.hypotheses]
+    assert again.run_id != result.run_id
+
+
+def test_zero_rounds_means_no_exchange(settings: Settings) -> None:
+    r = ask(QUESTION, settings=settings, rounds=0, agents="genetics,clinical")
+    assert r.messages == [] and {f.round for f in r.findings} == {0}
+    assert {f.agent for f in r.findings} == {"genetics", "clinical"}
+
+
+def test_stops_early_when_a_round_adds_nothing(settings: Settings) -> None:
+    r = ask(QUESTION, settings=settings, rounds=5)
+    reason = r.provenance["rounds"]["stop_reason"]
+    assert r.provenance["rounds"]["reached"] < 5, reason
+    assert "nothing new" in reason or "no new queries" in reason
+
+
+class _Broken:
+    name = "broken"
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def structured(self, *a: Any, **k: Any) -> Any:
+        raise TimeoutError("the LLM server timed out")
+
+
+def test_an_llm_failure_is_reported_and_the_run_goes_on(settings: Settings) -> None:
+    r = ask(QUESTION, settings=settings, llm=_Broken())
+    assert r.findings and all(f.extractive for f in r.findings)
+    stages = {(i.agent, i.stage) for i in r.issues}
+    assert ("genetics", "llm") in stages and ("synthesis", "llm") in stages
+    assert all(h.phrased_by == "template" for h in r.hypotheses)
+
+
+def test_a_missing_index_is_reported_and_the_others_answer(
+    settings: Settings, tmp_path: Path
+) -> None:
+    only = settings.model_copy(
+        update={"index": settings.index.model_copy(update={"dir": tmp_path / "idx"})}
+    )
+    build_indexes(only, ["clinical"])
+    r = ask(QUESTION, settings=only)
+    assert {f.domain for f in r.findings} == {"clinical"}
+    missing = {i.agent: i.message for i in r.issues if i.stage == "index"}
+    assert set(missing) == {"genetics", "neuroimaging"}
+    assert "brainweave index build --domain genetics" in missing["genetics"]
+    assert r.hypotheses == []
+
+
+def test_clear_errors(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(BrainweaveError, match="question is empty"):
+        ask("   ", settings=settings)
+    with pytest.raises(ConfigError, match="did you mean 'clinical'"):
+        ask(QUESTION, settings=settings, agents=["clinicl"])
+    empty = settings.model_copy(
+        update={
+            "home": tmp_path,
+            "index": settings.index.model_copy(update={"dir": tmp_path / "none"}),
+        }
+    )
+    with pytest.raises(IndexMissingError, match="no index is usable") as err:
+        ask(QUESTION, settings=empty)
+    assert "brainweave index build --domain clinical" in str(err.value)
+
+
+def test_interrupted_run_resumes_from_its_checkpoint(settings: Settings) -> None:
+    part = ask(QUESTION, settings=settings, interrupt_before=["synthesise"])
+    assert part.findings and part.hypotheses == []
+    done = resume(part.run_id, settings=settings)
+    assert done.run_id == part.run_id and done.hypotheses
+    assert [f.id for f in done.findings] == [f.id for f in part.findings]
+    with pytest.raises(BrainweaveError, match="no run"):
+        resume("no-such-run", settings=settings)
+
+
+def test_graph_shape_snapshot(settings: Settings) -> None:
+    svc = Services(agents={}, retriever=None, llm=LLM(None), scorer_factory=lambda: None)
+    mermaid = build_graph(svc).get_graph().draw_mermaid()
+    if os.environ.get("BRAINWEAVE_UPDATE_SNAPSHOTS"):  # after a deliberate change
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(mermaid)
+    assert mermaid == SNAPSHOT.read_text()
+    for edge in (
+        "plan -.-> agent",
+        "agent --> exchange",
+        "exchange -.-> synthesise",
+        "synthesise --> score",
+        "score --> rank",
+    ):
+        assert edge in mermaid
+
+
+def test_cli_ask_and_agents_list(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brainweave.cli import app
+
+    monkeypatch.setenv("BRAINWEAVE_HOME", str(settings.home))
+    monkeypatch.setenv("BRAINWEAVE_DATA_DIR", str(DATA_DIR))
+    monkeypatch.setenv("BRAINWEAVE_INDEX__MAX_DOCS_PER_SOURCE", "150")
+    out = tmp_path / "run.json"
+    runner = CliRunner()
+    res = runner.invoke(app, ["--profile", "fast", "ask", QUESTION, "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "plausibility" in res.output and "bridge:" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["question"] == QUESTION and doc["hypotheses"]
+    res = runner.invoke(app, ["--profile", "fast", "agents", "list", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.output)["agents"]}
+    assert rows["genetics"]["origin"] == "builtin" and rows["genetics"]["index"] == "ok"
+    assert set(AgentRegistry(plugins=False).names()) <= set(rows)

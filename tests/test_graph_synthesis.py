@@ -1,0 +1,104 @@
+"""Cross-domain linking, citation checks and the state reducers (pure logic)."""
+
+from __future__ import annotations
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+from brainweave.agents.entities import find_entities
+from brainweave.agents.fake_llm import FakeChatModel
+from brainweave.agents.llm import LLM
+from brainweave.agents.models import Finding
+from brainweave.graphs.state import add_numbers, merge_by_id, union_lists
+from brainweave.graphs.synthesis import link_findings, synthesise, verify
+
+
+def finding(fid: str, domain: str, claim: str, pid: str | None = None) -> Finding:
+    return Finding(
+        id=fid,
+        domain=domain,
+        claim=claim,
+        passage_ids=[pid or f"{fid}#0"],
+        agent=domain,
+        entities=find_entities(claim),
+    )
+
+
+G = finding("g1", "genetics", "APOE e4 raises the risk of Alzheimer's disease.")
+M = finding("i1", "neuroimaging", "Hippocampal atrophy is faster in Alzheimer's disease.")
+C = finding("c1", "clinical", "Hippocampal volume loss predicts conversion in memory clinics.")
+X = finding("x1", "clinical", "Levodopa improves gait in Parkinson's disease.")
+RETRIEVED = {p for f in (G, M, C, X) for p in f.passage_ids}
+
+
+def test_direct_and_chained_links() -> None:
+    sets = link_findings([G, M, C, X], "APOE and hippocampal atrophy")
+    members = [tuple(f.id for f in s.findings) for s in sets]
+    assert ("g1", "i1") in members  # A-B through Alzheimer's disease
+    assert ("c1", "i1") in members  # through the hippocampus
+    assert ("c1", "g1", "i1") in members  # A-B-C: genetics and clinical share nothing
+    chain = next(s for s in sets if len(s.findings) == 3)
+    assert chain.domains == ["clinical", "genetics", "neuroimaging"]
+    assert set(chain.bridge) == {"condition:Alzheimer's disease", "region:hippocampus"}
+    assert sets[0] is chain  # three domains rank first
+    assert all("x1" not in m for m in members)  # nothing links the levodopa finding
+
+
+def test_no_link_within_one_domain() -> None:
+    a = finding("a", "clinical", "Alzheimer's disease impairs memory.")
+    b = finding("b", "clinical", "Alzheimer's disease is common.")
+    assert link_findings([a, b], "q") == []
+
+
+def test_verify_fails_closed() -> None:
+    by_id = {f.id: f for f in (G, M, C)}
+    assert verify("s", ["g1", "i1"], by_id, RETRIEVED) == (
+        ["genetics", "neuroimaging"],
+        ["g1#0", "i1#0"],
+    )
+    assert verify("s", ["g1", "zz"], by_id, RETRIEVED) == "citation"
+    assert verify("s", ["g1", "i1"], by_id, RETRIEVED - {"i1#0"}) == "citation"
+    assert verify("s", ["i1", "i1"], by_id, RETRIEVED) == "single_domain"
+
+
+def test_synthesise_with_the_fake_llm_cites_every_linked_finding() -> None:
+    hyps, dropped, problems = synthesise(
+        LLM(FakeChatModel(), timeout_s=5), "APOE and hippocampus", [G, M, C], RETRIEVED
+    )
+    assert hyps and dropped == {} and problems == []
+    for h in hyps:
+        assert len(h.domains) >= 2 and h.phrased_by == "llm"
+        assert set(h.passage_ids) <= RETRIEVED
+    assert "APOE e4 raises the risk" in hyps[0].statement
+
+
+def test_single_domain_answers_are_dropped_and_counted() -> None:
+    one = (
+        '{"statement": "Hippocampal atrophy is increased in carriers.", '
+        '"finding_ids": ["F1", "F1"]}'
+    )
+    llm = LLM(GenericFakeChatModel(messages=iter([one] * 20)), timeout_s=5)
+    hyps, dropped, _ = synthesise(llm, "q", [G, M], RETRIEVED)
+    assert hyps == [] and dropped == {"single_domain": 1}
+
+
+def test_unusable_llm_answers_fall_back_to_a_template() -> None:
+    bad = '{"statement": "A bold claim about everything.", "finding_ids": ["F1", "F7"]}'
+    llm = LLM(GenericFakeChatModel(messages=iter([bad] * 20)), timeout_s=5)
+    hyps, dropped, problems = synthesise(llm, "q", [G, M], RETRIEVED)
+    assert dropped == {}
+    (h,) = hyps
+    assert h.phrased_by == "template" and problems and "F7" in problems[0]
+    assert h.statement.startswith("Alzheimer's disease links the genetics finding that")
+    assert h.finding_ids == ["g1", "i1"]
+
+
+def test_reducers() -> None:
+    assert merge_by_id([{"id": 1, "v": 0}], [{"id": 2}, {"id": 1, "v": 9}]) == [
+        {"id": 1, "v": 9},
+        {"id": 2},
+    ]
+    assert union_lists({"a": ["x"]}, {"a": ["x", "y"], "b": ["z"]}) == {
+        "a": ["x", "y"],
+        "b": ["z"],
+    }
+    assert add_numbers({"llm": 1.0}, {"llm": 0.5, "scoring": 2.0}) == {"llm": 1.5, "scoring": 2.0}
