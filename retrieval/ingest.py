@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from brainweave.corpora import Source
+from brainweave.errors import CorpusError
 from brainweave.retrieval.adapters import Record, SkipRecord, get_adapter
 from brainweave.retrieval.documents import Document
-
-from brainweave.errors import CorpusError
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
 from brainweave.corpora import Source, all_sources, domains
+from brainweave.errors import BrainweaveError, ConfigError
 from brainweave.retrieval.documents import Hit
 from brainweave.retrieval.embedder import Embedder, load_embedder
 from brainweave.retrieval.store import BuildResult, DomainIndex, IndexStore
-
-from brainweave.errors import BrainweaveError, ConfigError
 from brainweave.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ an index whose files do not match its manifest is reported as corrupt.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -29,7 +30,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
 from brainweave.corpora import Source
+from brainweave.errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from brainweave.retrieval import faiss_index
 from brainweave.retrieval.adapters import ADAPTER_VERSION
 from brainweave.retrieval.chunking import chunk_document, embedding_text
@@ -37,8 +40,6 @@ from brainweave.retrieval.documents import Document, Hit, Passage
 from brainweave.retrieval.embedder import Embedder
 from brainweave.retrieval.ingest import SourceReport, check_pinned, file_sha256, iter_documents
 from brainweave.retrieval.ingest import source_path as _source_path
-
-from brainweave.errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from brainweave.settings import IndexSettings
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,36 @@ class IndexStore:
         force: bool = False,
         progress: bool = False,
     ) -> BuildResult:
-        """Build the domain's index, or reuse it when nothing it depends on changed."""
+        """Build the domain's index, or reuse it when nothing it depends on changed.
+
+        One build per domain at a time: a second process waits for the first."""
+        lock_path = self._domain_dir(domain) / ".build.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._build(
+                domain,
+                sources,
+                data_dir,
+                embedder,
+                settings,
+                skip_bad=skip_bad,
+                force=force,
+                progress=progress,
+            )
+
+    def _build(
+        self,
+        domain: str,
+        sources: list[Source],
+        data_dir: Path,
+        embedder: Embedder,
+        settings: IndexSettings,
+        *,
+        skip_bad: bool,
+        force: bool,
+        progress: bool,
+    ) -> BuildResult:
         started = time.perf_counter()
         domain_sources = [s for s in sources if s.domain == domain]
         if not domain_sources:
@@ -269,9 +299,13 @@ class IndexStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        previous = self._current_build(domain)
         _write_atomic(self._domain_dir(domain) / "CURRENT", build_id)
-        for old in builds.iterdir():  # older builds and leftovers of interrupted ones
-            if old.name != build_id:
+        # Drop older builds and leftovers of interrupted ones; keep the previous build,
+        # which a process that loaded it before this swap may still be reading.
+        keep = {build_id, previous.name if previous else None}
+        for old in builds.iterdir():
+            if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
     # ----- load and search ---------------------------------------------------------
@@ -372,6 +406,8 @@ class DomainIndex:
     def passages(self, passage_ids: Iterable[str]) -> list[dict[str, Any]]:
         """Stored passages by id (for provenance and citation checks)."""
         ids = list(passage_ids)
+        if not ids:
+            return []
         con = sqlite3.connect(f"file:{self._db_path}?mode=ro", uri=True)
         try:
             marks = ",".join("?" * len(ids))

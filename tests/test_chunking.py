@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from brainweave.retrieval.chunking import chunk_document, chunk_spans
@@ -41,9 +42,9 @@ def test_chunks_fit_the_budget_and_cover_every_token() -> None:
 
 def test_chunks_end_at_sentence_ends_and_overlap() -> None:
     spans = chunk_spans(SENTENCES, offsets(SENTENCES), budget=40, overlap=8)
-    for a, b in spans[:-1]:
+    for _a, b in spans[:-1]:
         assert SENTENCES[b - 1] == "."
-    for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False):
+    for (_, b1), (a2, _) in itertools.pairwise(spans):
         assert a2 < b1  # consecutive chunks share text
         assert a2 == 0 or SENTENCES[a2 - 1] == " "  # and start on a word
 

@@ -38,5 +38,5 @@ def test_bad_settings_are_clear_errors(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(config_file=tmp_path / "missing.toml")
     monkeypatch.setenv("BRAINWEAVE_INDEX__CHUNK_TOKENS", "-5")
-    with pytest.raises(ConfigError, match="index.chunk_tokens"):
+    with pytest.raises(ConfigError, match=r"index\.chunk_tokens"):
         load_settings()

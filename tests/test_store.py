@@ -93,6 +93,18 @@ def test_corrupted_index_is_reported_and_rebuilt(fast_settings: Settings) -> Non
     assert Retriever(fast_settings).search("clinical", "stroke rehabilitation")
 
 
+def test_a_reader_of_the_previous_build_survives_a_rebuild(fast_settings: Settings) -> None:
+    build_indexes(fast_settings, ["genetics"])
+    reader = Retriever(fast_settings)
+    before = reader.search("genetics", "kidney", k=3)
+    build_indexes(fast_settings, ["genetics"], force=True)
+    build_indexes(_genetics_settings(fast_settings, chunk_overlap=0), ["genetics"])
+    builds = fast_settings.index_dir / "genetics" / "builds"
+    assert len(list(builds.iterdir())) == 2  # the live build and the one before
+    fresh = Retriever(fast_settings).search("genetics", "kidney", k=3)
+    assert fresh and before
+
+
 def test_half_written_manifest_is_corrupt(fast_settings: Settings) -> None:
     [r] = build_indexes(fast_settings, ["clinical"])
     manifest = (

@@ -15,9 +15,8 @@ from difflib import get_close_matches
 from typing import Any
 
 from brainweave.corpora import Source
-from brainweave.retrieval.documents import Document
-
 from brainweave.errors import ConfigError
+from brainweave.retrieval.documents import Document
 
 Record = dict[str, Any]
 Adapter = Callable[[Record, Source], Document]
