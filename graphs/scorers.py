@@ -51,5 +51,5 @@ def make_scorer(settings: Any) -> TextScorer:
     if kind == "brainbench":
         from brainweave.scoring import Scorer
 
-        return Scorer.from_settings(settings)  # type: ignore[no-any-return]
+        return Scorer.from_settings(settings)
     raise ConfigError(f"unknown scorer {kind!r}", "use 'brainbench' or 'lexical'")
