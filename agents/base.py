@@ -225,7 +225,7 @@ class DomainAgent:
             if f.domain == self.domain:
                 continue
             for e in f.entities:
-                if ent.kind(e) in self.requery_kinds:
+                if ent.kind(e) in self.requery_kinds and e not in ent.GENERIC:
                     names[ent.label(e)] = names.get(ent.label(e), 0) + 1
         ranked = sorted(names, key=lambda n: (-names[n], n))[:4]
         return [self.requery_template.format(entities=n, question=question) for n in ranked]
@@ -260,5 +260,7 @@ def best_sentence(question: str, text: str, limit: int = 400) -> str:
     q = _terms(question)
     sentences = [s.strip() for s in _SENT.split(text) if len(s.strip()) >= 20]
     sentences = [s for s in sentences if not s.endswith("?")] or sentences or [text.strip()]
+    # a chunk may start mid-sentence: prefer sentences that start like one
+    sentences = [s for s in sentences if s[0].isupper() or s[0].isdigit()] or sentences
     best = max(enumerate(sentences), key=lambda p: (len(q & _terms(p[1])), -p[0]))[1]
     return _clip(best, limit)

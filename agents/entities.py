@@ -120,6 +120,9 @@ LEXICON: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# Entities too broad to bridge or re-query on by themselves
+GENERIC = {"condition:atrophy", "condition:neurodegeneration", "process:memory"}
+
 # Uppercase words that look like gene symbols but are not.
 _NOT_GENES = {
     "MRI",

@@ -29,6 +29,11 @@ _BRIDGE = re.compile(r"^BRIDGE:\s*(.+)$", re.M)
 _QUESTION = re.compile(r"^Question:\s*(.+)$", re.M)
 
 
+def _lower_first(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[0].lower() + text[1:] if len(text) > 1 and not text[:2].isupper() else text
+
+
 def fake_answer(prompt: str, max_findings: int = 3) -> str:
     from brainweave.agents.base import best_sentence
 
@@ -44,7 +49,7 @@ def fake_answer(prompt: str, max_findings: int = 3) -> str:
         findings = _FINDING.findall(prompt)
         bridge = _BRIDGE.search(prompt)
         names = bridge.group(1).strip() if bridge else "a shared factor"
-        parts = [f"the {d.strip()} finding that {c.strip().rstrip('.')}" for _, d, c in findings]
+        parts = [f"the {d.strip()} finding that {_lower_first(c)}" for _, d, c in findings]
         statement = f"{names} links {' and '.join(parts)}."
         return json.dumps({"statement": statement, "finding_ids": [f for f, _, _ in findings]})
     return "{}"

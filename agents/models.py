@@ -35,9 +35,13 @@ class Message(_Model):
 
 
 class Counterfactual(_Model):
+    """An altered version of a hypothesis, scored under the same evidence."""
+
     text: str
     perplexity: float | None = None
-    kind: str | None = None
+    kind: str | None = Field(None, description="'edit' or 'entity:<kind>'")
+    original: str | None = Field(None, description="the words altered")
+    altered: str | None = Field(None, description="what they became")
 
 
 class Hypothesis(_Model):

@@ -225,7 +225,13 @@ def score(svc: Services, state: RunState) -> dict[str, Any]:
                 "p_vs_all": res.p_vs_all,
                 "perplexity": res.score.perplexity if res.score else None,
                 "counterfactuals": [
-                    {"text": v.text, "perplexity": v.perplexity, "kind": v.kind}
+                    {
+                        "text": v.text,
+                        "perplexity": v.perplexity,
+                        "kind": v.kind,
+                        "original": v.original,
+                        "altered": v.altered,
+                    }
                     for v in res.variants
                 ],
                 "memorisation_flag": res.memorised,

@@ -35,7 +35,7 @@ WEIGHT = {
     "condition": 2.0,
     "process": 1.0,
 }
-GENERIC = {"condition:atrophy", "condition:neurodegeneration", "process:memory"}
+GENERIC = ent.GENERIC
 
 
 @dataclass

@@ -102,3 +102,54 @@ def test_reducers() -> None:
         "b": ["z"],
     }
     assert add_numbers({"llm": 1.0}, {"llm": 0.5, "scoring": 2.0}) == {"llm": 1.5, "scoring": 2.0}
+
+
+# ----- the exchange rule ----------------------------------------------------------------------
+def _exchange(findings: list[Finding], round_: int, max_rounds: int = 3) -> dict[str, object]:
+    from brainweave.agents.builtin import GeneticsAgent, NeuroimagingAgent
+    from brainweave.graphs.nodes import Services, exchange
+
+    svc = Services(
+        agents={"genetics": GeneticsAgent(), "neuroimaging": NeuroimagingAgent()},
+        retriever=None,
+        llm=None,
+        scorer_factory=lambda: None,
+    )
+    state = {
+        "question": "q",
+        "agents": ["genetics", "neuroimaging"],
+        "round": round_,
+        "findings": [f.model_dump() for f in findings],
+        "queries_run": {"genetics": ["q"], "neuroimaging": ["q"]},
+    }
+    return exchange(svc, state, max_rounds=max_rounds)  # type: ignore[arg-type]
+
+
+def test_exchange_sends_new_findings_and_queries_to_the_other_agents() -> None:
+    up = _exchange([M.model_copy(update={"round": 0})], 0)
+    assert up["round"] == 1
+    assert up["pending"] == {"genetics": ["genes associated with Alzheimer's disease"]}
+    (msg,) = up["messages"]  # type: ignore[misc]
+    assert (msg["sender"], msg["recipient"], msg["findings"]) == (
+        "neuroimaging",
+        "genetics",
+        ["i1"],
+    )
+
+
+def test_exchange_stops_when_a_round_adds_nothing_new() -> None:
+    old = M.model_copy(update={"round": 0})
+    again = M.model_copy(update={"id": "i2", "round": 1})  # cites the same passage
+    up = _exchange([old, again], 1)
+    assert up["pending"] == {} and up["stop_reason"] == "round 1 added nothing new"
+
+
+def test_exchange_stops_when_no_query_is_new_or_at_the_limit() -> None:
+    f = M.model_copy(update={"round": 0})
+    first = _exchange([f], 0)
+    assert first["pending"]
+    up = _exchange([f], 3, max_rounds=3)
+    assert up["pending"] == {} and "round limit" in str(up["stop_reason"])
+    g = G.model_copy(update={"entities": []})  # nothing to look up
+    up = _exchange([g], 0)
+    assert up["pending"] == {} and up["stop_reason"] == "no new queries after round 0"

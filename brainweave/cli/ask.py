@@ -64,9 +64,10 @@ def ask(
         for pid in h.passage_ids:
             ps = passages.get(pid, {})
             typer.echo(f"   - {pid}" + (f"  {ps['url']}" if ps.get("url") else ""))
-        for cf in h.counterfactuals[:3]:
-            ppl = "" if cf.perplexity is None else f" [ppl {cf.perplexity:.2f}]"
-            typer.echo(f"   vs: {textwrap.shorten(cf.text, 110)}{ppl}")
+        for cf in h.counterfactuals[:4]:
+            ppl = "" if cf.perplexity is None else f"perplexity {cf.perplexity:.2f}"
+            change = f"{cf.original} -> {cf.altered}" if cf.original else cf.text
+            typer.echo(f"   vs ({cf.kind}) {change}: {ppl}")
     if json_out is not None:
         typer.echo(f"\nwrote {json_out}")
     typer.echo(f"provenance: {result.provenance.get('record')}")
