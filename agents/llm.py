@@ -110,6 +110,7 @@ class CallRecord:
     seconds: float
     ok: bool
     chars_out: int = 0
+    tokens_out: int | None = None  # when the provider reports usage
     error: str | None = None
 
 
@@ -160,7 +161,12 @@ class LLM:
             raise LLMError(f"the LLM call failed ({purpose}): {err}") from err
         content = box["out"].content
         text = content if isinstance(content, str) else json.dumps(content)
-        self.calls.append(CallRecord(purpose, took, True, chars_out=len(text)))
+        usage = getattr(box["out"], "usage_metadata", None) or {}
+        self.calls.append(
+            CallRecord(
+                purpose, took, True, chars_out=len(text), tokens_out=usage.get("output_tokens")
+            )
+        )
         return strip_think(text)
 
     def structured(

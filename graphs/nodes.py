@@ -46,9 +46,10 @@ def _issue(agent: str, stage: str, message: str) -> dict[str, Any]:
     return AgentIssue(agent=agent, stage=stage, message=message).model_dump()
 
 
-def _calls_since(llm: Any, n: int) -> list[dict[str, Any]]:
+def _calls_since(llm: Any, n: int, prefix: str) -> list[dict[str, Any]]:
+    """The LLM calls made since the n-th one for this purpose (agents run in parallel)."""
     calls = getattr(llm, "calls", [])
-    return [asdict(c) for c in calls[n:]]
+    return [asdict(c) for c in calls[n:] if c.purpose.startswith(prefix)]
 
 
 def plan(svc: Services, state: RunState) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def agent_step(svc: Services, task: AgentTask) -> dict[str, Any]:
         "passages": {h.passage_id: h.model_dump() for h in hits},
         "seen": {agent.name: [h.passage_id for h in hits]},
         "issues": issues,
-        "llm_calls": _calls_since(svc.llm, n_calls),
+        "llm_calls": _calls_since(svc.llm, n_calls, f"{agent.name}:"),
         "timings": {f"{stage}retrieve": t1 - t0, f"{stage}llm": t2 - t1},
     }
 
@@ -179,7 +180,7 @@ def synthesise(svc: Services, state: RunState) -> dict[str, Any]:
         "hypotheses": [h.model_dump() for h in hyps],
         "dropped": dropped,
         "issues": issues,
-        "llm_calls": _calls_since(svc.llm, n_calls),
+        "llm_calls": _calls_since(svc.llm, n_calls, "synthesis"),
         "timings": {"synthesis": time.perf_counter() - t0},
     }
 

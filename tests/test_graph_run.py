@@ -214,3 +214,11 @@ def test_cli_ask_and_agents_list(
     rows = {r["name"]: r for r in json.loads(res.output)["agents"]}
     assert rows["genetics"]["origin"] == "builtin" and rows["genetics"]["index"] == "ok"
     assert set(AgentRegistry(plugins=False).names()) <= set(rows)
+
+
+def test_each_llm_call_is_recorded_once(result: Any) -> None:
+    calls = [c["purpose"] for c in result.provenance["llm_calls"]]
+    per_agent_round = {(f.agent, f.round) for f in result.findings}
+    assert sum(p.endswith(":findings#0") for p in calls) == len(per_agent_round)
+    linked = len(result.hypotheses) + sum(result.dropped.values())
+    assert sum(p.startswith("synthesis") for p in calls) == linked
