@@ -65,10 +65,12 @@ def make_chat_model(settings: LLMSettings) -> Any:
         )
         return mod.ChatHuggingFace(llm=llm)
     if p == "llamacpp":
-        raise ConfigError(
-            "the local llama.cpp LLM backend is not available in this version yet",
-            "use an OpenAI-compatible server (llm.provider='openai', llm.base_url=...), "
-            "'huggingface', or the deterministic fake (--profile fast)",
+        from brainweave.agents.llamacpp import LlamaCppChatModel, load_llama, resolve_gguf
+
+        path = resolve_gguf(settings.model)
+        load_llama(path)  # fail here, with the install hint, not in every agent
+        return LlamaCppChatModel(
+            model_path=str(path), temperature=settings.temperature, max_tokens=settings.max_tokens
         )
     raise ConfigError(f"unknown LLM provider {p!r}")
 

@@ -103,8 +103,8 @@ def test_chat_model_from_settings() -> None:
     assert type(make_chat_model(LLMSettings(provider="fake"))).__name__ == "FakeChatModel"
     with pytest.raises(ConfigError, match=r"server address"):
         make_chat_model(LLMSettings(provider="openai", model="m"))
-    with pytest.raises(ConfigError, match=r"llama\.cpp"):
-        make_chat_model(LLMSettings(provider="llamacpp"))
+    with pytest.raises(ConfigError, match="GGUF"):
+        make_chat_model(LLMSettings(provider="llamacpp", model="no/such/model"))
     s = load_settings(profile="fast")
     assert s.llm.provider == "fake" and s.agents.scorer == "lexical" and s.agents.rounds == 1
 

