@@ -84,6 +84,7 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
         raise BrainweaveError(
             "no agent could be loaded", "; ".join(i.message for i in issues) or None
         )
+    llm = llm if llm is not None else LLM.from_settings(settings.llm)  # settings errors first
     store = IndexStore(settings.index_dir)
 
     def index_ok(domain: str) -> str | None:
@@ -101,7 +102,7 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
     svc = Services(
         agents={a.name: a for a in agents},
         retriever=Retriever(settings),
-        llm=llm if llm is not None else LLM.from_settings(settings.llm),
+        llm=llm,
         scorer_factory=(lambda: scorer) if scorer is not None else (lambda: make_scorer(settings)),
         k=settings.agents.k,
         max_findings=settings.agents.max_findings,

@@ -18,13 +18,11 @@ def ask(
     agents: Annotated[
         str | None, typer.Option(help="comma-separated agent names (default: all)")
     ] = None,
-    rounds: Annotated[
-        int | None, typer.Option(help="exchange rounds (default 1)", min=0, max=5)
-    ] = None,
+    rounds: Annotated[int | None, typer.Option(help="exchange rounds, 0 to 5 (default 1)")] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="write the full result as JSON to this file")
     ] = None,
-    top: Annotated[int, typer.Option(help="hypotheses to print", min=1)] = 5,
+    top: Annotated[int, typer.Option(help="hypotheses to print")] = 5,
 ) -> None:
     """Ask the domain agents a question; print ranked cross-domain hypotheses."""
     from brainweave.graphs.run import ask as run_ask
