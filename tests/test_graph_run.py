@@ -222,3 +222,13 @@ def test_each_llm_call_is_recorded_once(result: Any) -> None:
     assert sum(p.endswith(":findings#0") for p in calls) == len(per_agent_round)
     linked = len(result.hypotheses) + sum(result.dropped.values())
     assert sum(p.startswith("synthesis") for p in calls) == linked
+
+
+def test_brainweave_ask_takes_settings_as_keywords(settings: Settings) -> None:
+    import brainweave
+
+    r = brainweave.ask(QUESTION, profile="fast", home=settings.home, agents=["clinical"], rounds=0)
+    assert r.provenance["settings"]["profile"] == "fast"
+    assert {f.agent for f in r.findings} == {"clinical"}
+    with pytest.raises(TypeError, match="settings"):
+        brainweave.ask(QUESTION, settings=settings, home=settings.home)
