@@ -70,6 +70,51 @@ def _variants_case(scorer: Scorer, cases: list, groups: int, n_variants: int = 8
     }
 
 
+def _lm_eval_case(scorer: Scorer, texts: list[str]) -> dict | None:
+    """lm-evaluation-harness's loglikelihood_rolling on the same texts, if installed.
+
+    The harness scores every token after its prefix token (EOT, or BOS where the
+    model adds one); the same sum is computed here with the straightforward path
+    on [prefix] + tokens, so the two must agree.
+    """
+    try:
+        from lm_eval.api.instance import Instance
+        from lm_eval.models.huggingface import HFLM
+    except ImportError:
+        return None
+    lm = HFLM(
+        pretrained=scorer.model,
+        tokenizer=scorer.tokenizer,
+        device="cpu",
+        batch_size=1,
+        max_length=scorer.window,
+    )
+    reqs = [
+        Instance(request_type="loglikelihood_rolling", doc={}, arguments=(t,), idx=i)
+        for i, t in enumerate(texts)
+    ]
+    t0 = time.perf_counter()
+    got = lm.loglikelihood_rolling(reqs, disable_tqdm=True)
+    t_lm = time.perf_counter() - t0
+    tokens = 0
+    max_rel = 0.0
+    t0 = time.perf_counter()
+    for text, ll in zip(texts, got, strict=True):
+        ids = [lm.prefix_token_id, *lm.tok_encode(text)]
+        ours = float(scorer.token_logprobs(ids).sum())
+        tokens += len(ids)
+        n = len(ids) - 1
+        max_rel = max(max_rel, abs(np.exp(-ours / n) - np.exp(-ll / n)) / np.exp(-ours / n))
+    t_ours = time.perf_counter() - t0
+    return {
+        "texts": len(texts),
+        "tokens": tokens,
+        "lm_eval_tok_s": tokens / t_lm,
+        "straightforward_tok_s": tokens / t_ours,
+        "max_rel_ppl_diff": max_rel,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="smollm2-135m-instruct")
@@ -79,6 +124,7 @@ def main() -> None:
     ap.add_argument("--bf16", action="store_true", help="also time bf16 and count flips")
     ap.add_argument("--json-dir", type=Path, default=None)
     ap.add_argument("--skip-brainbench", action="store_true")
+    ap.add_argument("--lm-eval", type=int, default=0, help="items for the lm-eval comparison")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = ap.parse_args()
     if args.threads:
@@ -170,14 +216,36 @@ def main() -> None:
                 "tok_s": labels_tokens / t16,
             }
 
-    v = _variants_case(scorer, load_testcases(args.testcases), args.groups)
-    print(
-        f"8 variants sharing a ~500-token context ({v['groups']} contexts, {v['tokens']} tokens):\n"
-        f"  straightforward {v['straightforward_tok_s']:7.0f} tokens/s, fast "
-        f"{v['fast_tok_s']:7.0f} tokens/s, speed-up {v['speedup']:.2f}x, "
-        f"max relative perplexity difference {v['max_rel_ppl_diff']:.2e}"
-    )
-    report["variants"] = v
+    if args.lm_eval:
+        from brainweave.scoring.brainbench import ab_labels
+
+        texts = [
+            t
+            for c, lab in zip(cases[: args.lm_eval], ab_labels(len(cases)), strict=False)
+            for t in item_prompts(c, lab)
+        ]
+        le = _lm_eval_case(scorer, texts)
+        if le is None:
+            print("lm-evaluation-harness is not installed: its comparison is skipped")
+        else:
+            print(
+                f"lm-evaluation-harness loglikelihood_rolling, {le['texts']} prompts: "
+                f"{le['lm_eval_tok_s']:.0f} tokens/s vs straightforward "
+                f"{le['straightforward_tok_s']:.0f} tokens/s; max relative perplexity "
+                f"difference {le['max_rel_ppl_diff']:.2e}"
+            )
+            report["lm_eval"] = le
+
+    if args.groups > 0:
+        v = _variants_case(scorer, load_testcases(args.testcases), args.groups)
+        print(
+            f"8 variants sharing a ~500-token context ({v['groups']} contexts, "
+            f"{v['tokens']} tokens):\n"
+            f"  straightforward {v['straightforward_tok_s']:7.0f} tokens/s, fast "
+            f"{v['fast_tok_s']:7.0f} tokens/s, speed-up {v['speedup']:.2f}x, "
+            f"max relative perplexity difference {v['max_rel_ppl_diff']:.2e}"
+        )
+        report["variants"] = v
     if args.json_dir:
         slug = args.model.replace("/", "--")
         (args.json_dir / f"{slug}-benchmark.json").write_text(json.dumps(report, indent=2))

@@ -13,13 +13,14 @@ fraction of what it costs zlib; a text the model has memorised costs it far
 less. Texts whose ratio is below the model's threshold are flagged.
 
 The ratio depends on length (zlib gains little on one sentence), so the
-threshold is set at the scale it is used at, a sentence after its context: for
-each packaged model (``data/calibration-<model>.json``) it is the geometric
-midpoint between the highest ratio of the second half of well-known texts that
-small LMs have memorised (:data:`RECITED_TEXTS`) given their first half, and
-the 1st percentile of the ratios of the last sentence of BrainBench abstracts
-given the rest of the prompt (2023 results the model should not know by heart).
-:data:`DEFAULT_THRESHOLD` is used for other models.
+threshold is set at the scale it is used at, a sentence after its context. For
+each packaged model (``data/calibration-<model>.json``) two sets are scored:
+the last sentence of 100 BrainBench abstracts given the rest of the prompt
+(2023 results the model cannot know by heart), and the second half of
+well-known texts (:data:`RECITED_TEXTS`) given their first half. The threshold
+is the geometric midpoint between the lowest BrainBench ratio and the highest
+recited ratio below it (:func:`threshold_between`), so no BrainBench sentence is
+flagged. :data:`DEFAULT_THRESHOLD` is used for other models.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import math
 import zlib
 
-DEFAULT_THRESHOLD = 0.25
+DEFAULT_THRESHOLD = 0.12
 
 # Texts that LMs trained on web data have seen many times (public domain or licence text).
 RECITED_TEXTS: dict[str, str] = {
@@ -85,9 +86,9 @@ def memorisation_ratio(sum_logprob: float, text: str, context: str | None = None
 
 
 def threshold_between(recited: list[float], novel: list[float]) -> float:
-    """Geometric midpoint between the highest recited ratio and the novel 1st percentile."""
-    import numpy as np
-
-    hi = max(recited)
-    lo = float(np.percentile(novel, 1))
-    return math.sqrt(hi * lo) if lo > hi else lo
+    """Geometric midpoint between the novel texts' lowest ratio and the highest recited
+    ratio below it. A "recited" text whose ratio falls among the novel ones is one this
+    model has not memorised (it does not count); with none below, 0.9 x the lowest."""
+    lo = min(novel)
+    below = [r for r in recited if r < lo]
+    return math.sqrt(max(below) * lo) if below else 0.9 * lo

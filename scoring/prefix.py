@@ -19,17 +19,21 @@ import numpy as np
 from brainweave.scoring.perplexity import common_prefix_len
 
 
-def _forward(model: Any, input_ids: Any, past: Any, keep_all: bool) -> Any:
+def _forward(model: Any, input_ids: Any, past: Any, keep: int) -> Any:
+    """Forward pass; ``keep`` > 0 computes the logits of the last ``keep`` positions only."""
     kwargs: dict[str, Any] = {"input_ids": input_ids, "use_cache": True}
     if past is not None:
         kwargs["past_key_values"] = past
-    if not keep_all:
-        kwargs["logits_to_keep"] = 1
+    if keep:
+        kwargs["logits_to_keep"] = keep
     try:
         return model(**kwargs)
-    except TypeError:  # a model without logits_to_keep
+    except TypeError:  # a model without logits_to_keep: all logits, sliced below
         kwargs.pop("logits_to_keep", None)
-        return model(**kwargs)
+        out = model(**kwargs)
+        if keep:
+            out.logits = out.logits[:, -keep:]
+        return out
 
 
 def _gather_logprobs(logits: Any, targets: Any) -> np.ndarray:
@@ -57,15 +61,16 @@ def shared_prefix_logprobs(
     split = min(common_prefix_len(seqs), min(lens) - 1)
     if split < 1:
         raise ValueError("sequences need at least two tokens")
-    need_prefix = any(f < split for f in firsts)
-    out: list[np.ndarray] = []
+    # the prefix positions whose predictions are scored: tokens lo..split-1, where lo is the
+    # first scored token of any sequence; the lm head runs on those positions only
+    lo = min(min(firsts), split)
     with torch.inference_mode():
         prefix = torch.tensor([list(seqs[0][:split])], dtype=torch.long)
-        pre = _forward(model, prefix, None, keep_all=need_prefix)
+        pre = _forward(model, prefix, None, keep=split - lo + 1)
         cache = pre.past_key_values
         pre_logits = pre.logits[0]
         last = pre_logits[-1]  # predicts token `split` of every sequence
-        prefix_lp = _gather_logprobs(pre_logits[:-1], prefix[0, 1:]) if need_prefix else np.empty(0)
+        prefix_lp = _gather_logprobs(pre_logits[:-1], prefix[0, lo:])
         cont_lp: list[np.ndarray] = [np.empty(0)] * len(seqs)
         order = list(range(len(seqs)))
         chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -78,16 +83,11 @@ def shared_prefix_logprobs(
             for row, i in enumerate(chunk):
                 cont = seqs[i][split:]
                 batch[row, : len(cont)] = torch.tensor(cont, dtype=torch.long)
-            logits = _forward(model, batch, past, keep_all=True).logits
+            logits = _forward(model, batch, past, keep=0).logits
             for row, i in enumerate(chunk):
                 n = lens[i] - split
-                first_tok = batch[row, :1]
-                lp0 = _gather_logprobs(last.unsqueeze(0), first_tok)
+                lp0 = _gather_logprobs(last.unsqueeze(0), batch[row, :1])
                 rest = _gather_logprobs(logits[row, : n - 1], batch[row, 1:n])
                 cont_lp[i] = np.concatenate([lp0, rest])
-    for i, f in enumerate(firsts):
-        full = np.concatenate([prefix_lp, cont_lp[i]]) if need_prefix else cont_lp[i]
-        # `full` covers positions 1..n-1 (need_prefix) or split..n-1
-        offset = 1 if need_prefix else split
-        out.append(full[f - offset :])
-    return out
+    # each sequence's log-probabilities of tokens lo..n-1, cut to its own first..n-1
+    return [np.concatenate([prefix_lp, cont_lp[i]])[f - lo :] for i, f in enumerate(firsts)]
