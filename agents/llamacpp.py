@@ -80,6 +80,7 @@ class LlamaCppChatModel(BaseChatModel):
     n_ctx: int = 4096
     threads: int | None = None
     json_mode: bool = True
+    supports_json_schema: bool = True  # a json_schema= call argument constrains the answer
 
     @property
     def _llm_type(self) -> str:
@@ -94,13 +95,18 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> ChatResult:
         llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
         chat = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        fmt: dict[str, Any] | None = None
+        if kwargs.get("json_schema"):
+            fmt = {"type": "json_object", "schema": kwargs["json_schema"]}
+        elif self.json_mode:
+            fmt = {"type": "json_object"}
         with _LOCK:
             out = llama.create_chat_completion(
                 messages=chat,
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
                 stop=stop,
-                response_format={"type": "json_object"} if self.json_mode else None,
+                response_format=fmt,
             )
         text = out["choices"][0]["message"]["content"] or ""
         usage = out.get("usage") or {}

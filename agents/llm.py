@@ -126,6 +126,10 @@ class LLM:
     name: str = "llm"
     calls: list[CallRecord] = field(default_factory=list)
 
+    @property
+    def supports_json_schema(self) -> bool:
+        return bool(getattr(self.model, "supports_json_schema", False))
+
     @classmethod
     def from_settings(cls, settings: LLMSettings) -> LLM:
         return cls(
@@ -135,16 +139,27 @@ class LLM:
             name=f"{settings.provider}:{settings.model}",
         )
 
-    def complete(self, system: str, prompt: str, purpose: str = "") -> str:
-        """The model's answer text, ``<think>`` stripped; LLMError on error or timeout."""
+    def complete(
+        self,
+        system: str,
+        prompt: str,
+        purpose: str = "",
+        json_schema: dict[str, Any] | None = None,
+    ) -> str:
+        """The model's answer text, ``<think>`` stripped; LLMError on error or timeout.
+
+        ``json_schema`` constrains the answer on models that support it (llama.cpp
+        grammars); other models get the prompt alone.
+        """
         from langchain_core.messages import HumanMessage, SystemMessage
 
         box: dict[str, Any] = {}
+        extra = {"json_schema": json_schema} if self.supports_json_schema and json_schema else {}
 
         def work() -> None:
             try:
                 box["out"] = self.model.invoke(
-                    [SystemMessage(content=system), HumanMessage(content=prompt)]
+                    [SystemMessage(content=system), HumanMessage(content=prompt)], **extra
                 )
             except Exception as err:  # reported, not raised: the run goes on
                 box["err"] = err
@@ -187,7 +202,9 @@ class LLM:
         attempt_prompt = prompt
         last: Exception | None = None
         for attempt in range(self.retries + 1):
-            text = self.complete(system, attempt_prompt, f"{purpose}#{attempt}")
+            text = self.complete(
+                system, attempt_prompt, f"{purpose}#{attempt}", schema.model_json_schema()
+            )
             try:
                 obj = schema.model_validate(extract_json(text))
                 if check is not None:

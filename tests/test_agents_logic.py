@@ -33,6 +33,8 @@ class Recorder(BaseChatModel):
     answers: list[str]
     seen: list[str] = []  # noqa: RUF012 (a pydantic field, copied per instance)
     delay: float = 0.0
+    supports_json_schema: bool = False
+    schemas: list[Any] = []  # noqa: RUF012 (a pydantic field, copied per instance)
 
     @property
     def _llm_type(self) -> str:
@@ -41,6 +43,7 @@ class Recorder(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: Any = None, **kw: Any) -> ChatResult:
         time.sleep(self.delay)
         self.seen.append("\n".join(str(m.content) for m in messages))
+        self.schemas.append(kw.get("json_schema"))
         text = self.answers[min(len(self.seen) - 1, len(self.answers) - 1)]
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
@@ -81,6 +84,16 @@ def test_structured_retries_once_with_the_error() -> None:
     assert len(rec.seen) == 2
     assert "could not be used" in rec.seen[1] and "not json" in rec.seen[1]
     assert [c.ok for c in llm.calls] == [True, True]
+
+
+def test_structured_output_is_constrained_where_the_model_supports_it() -> None:
+    good = '{"findings": [{"claim": "A gene claim.", "passage_ids": ["P1"]}]}'
+    plain = Recorder(answers=[good])
+    LLM(plain).structured("s", "p", FindingsOut)
+    assert plain.schemas == [None]  # a chat API that takes no schema gets none
+    grammar = Recorder(answers=[good], supports_json_schema=True)
+    LLM(grammar).structured("s", "p", FindingsOut)
+    assert grammar.schemas == [FindingsOut.model_json_schema()]
 
 
 def test_structured_gives_up_after_the_retry() -> None:
