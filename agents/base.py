@@ -149,12 +149,16 @@ class DomainAgent:
     ) -> tuple[list[Finding], str | None]:
         """Findings that cite ``hits``, and the reason when the LLM's were not usable.
 
+        With ``llm`` None the findings are extractive by choice (no reason given).
         Citations are checked against the hits (fail closed). When the LLM fails,
         times out or gives unusable output twice, the findings are extractive:
         the best sentences of the passages, verbatim, with their passage ids.
         """
         if not hits:
             return [], None
+        if llm is None:  # extractive findings by choice (settings agents.findings)
+            claims = [(s, [pid], True) for s, pid in extractive(question, hits, max_findings)]
+            return self._findings(claims, hits, round), None
         labels = {f"P{i}": h.passage_id for i, h in enumerate(hits, start=1)}
         ids = set(labels.values())
 
@@ -199,6 +203,11 @@ class DomainAgent:
             reason = str(getattr(err, "message", err))
             log.warning("%s: %s; using extractive findings", self.name, reason)
             claims = [(s, [pid], True) for s, pid in extractive(question, hits, max_findings)]
+        return self._findings(claims, hits, round), reason
+
+    def _findings(
+        self, claims: list[tuple[str, list[str], bool]], hits: Sequence[Any], round: int
+    ) -> list[Finding]:
         return [
             Finding(
                 id=f"{self.name}:r{round}:{n}",
@@ -211,7 +220,7 @@ class DomainAgent:
                 entities=ent.find_entities(claim + " " + _titles(hits, pids)),
             )
             for n, (claim, pids, extr) in enumerate(claims, start=1)
-        ], reason
+        ]
 
     def requery(self, question: str, others: Sequence[Finding]) -> list[str]:
         """Queries for this agent's index from other agents' findings.

@@ -105,6 +105,10 @@ def check_summarise(agent: DomainAgent) -> None:
 
 def check_fallback(agent: DomainAgent) -> None:
     hits = sample_hits(agent.domain)
+    chosen, reason = agent.summarise(None, QUESTION, hits, round=0, max_findings=2)
+    assert chosen and all(f.extractive for f in chosen) and reason is None, (
+        "with no LLM (settings agents.findings = 'extractive') findings must be extractive"
+    )
     findings, reason = agent.summarise(_FailingLLM(), QUESTION, hits, round=0, max_findings=2)
     assert reason, "an LLM failure must be reported"
     assert findings and all(f.extractive for f in findings), "expected extractive findings"

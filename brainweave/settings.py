@@ -141,6 +141,12 @@ class AgentsSettings(_Section):
     k: int = Field(5, ge=1, le=50, description="passages each agent retrieves per query")
     max_findings: int = Field(3, ge=1, le=20, description="findings per agent per round")
     max_hypotheses: int = Field(8, ge=1, le=50, description="candidate hypotheses per run")
+    findings: Literal["llm", "extractive"] = Field(
+        "llm",
+        description="'llm': the agent's LLM writes findings from its passages (validated, "
+        "extractive on failure); 'extractive': the best passage sentences verbatim, no LLM "
+        "(the LLM still phrases hypotheses)",
+    )
     scorer: Literal["brainbench", "lexical"] = Field(
         "brainbench",
         description="'brainbench' (the perplexity scorer of the [scorer] section) or "

@@ -33,6 +33,7 @@ class Services:
     k: int = 5
     max_findings: int = 3
     max_hypotheses: int = 8
+    llm_findings: bool = True  # False: extractive findings, the LLM only phrases hypotheses
     index_ok: Callable[[str], str | None] = lambda domain: None  # reason it is unusable
     _scorer: Any = field(default=None, repr=False)
 
@@ -107,7 +108,11 @@ def agent_step(svc: Services, task: AgentTask) -> dict[str, Any]:
     n_calls = len(getattr(svc.llm, "calls", []))
     try:
         findings, fallback = agent.summarise(
-            svc.llm, task["question"], hits, round=task["round"], max_findings=svc.max_findings
+            svc.llm if svc.llm_findings else None,
+            task["question"],
+            hits,
+            round=task["round"],
+            max_findings=svc.max_findings,
         )
     except Exception as err:  # a plugin's own summarise may raise: report, go on
         log.warning("%s: summarise failed: %s", agent.name, err)

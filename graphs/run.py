@@ -107,6 +107,7 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
         k=settings.agents.k,
         max_findings=settings.agents.max_findings,
         max_hypotheses=settings.agents.max_hypotheses,
+        llm_findings=settings.agents.findings == "llm",
         index_ok=index_ok,
     )
     return svc, (registry, issues)

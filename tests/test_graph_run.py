@@ -232,3 +232,14 @@ def test_brainweave_ask_takes_settings_as_keywords(settings: Settings) -> None:
     assert {f.agent for f in r.findings} == {"clinical"}
     with pytest.raises(TypeError, match="settings"):
         brainweave.ask(QUESTION, settings=settings, home=settings.home)
+
+
+def test_extractive_findings_by_setting(settings: Settings) -> None:
+    s = settings.model_copy(
+        update={"agents": settings.agents.model_copy(update={"findings": "extractive"})}
+    )
+    r = ask(QUESTION, settings=s, rounds=0)
+    assert r.findings and all(f.extractive for f in r.findings)
+    assert not [i for i in r.issues if i.stage == "llm"]
+    calls = [c["purpose"] for c in r.provenance["llm_calls"]]
+    assert calls and all(p.startswith("synthesis") for p in calls)  # the LLM only phrases
