@@ -154,6 +154,7 @@ class DomainAgent:
         times out or gives unusable output twice, the findings are extractive:
         the best sentences of the passages, verbatim, with their passage ids.
         """
+        claims: list[tuple[str, list[str], bool]] = []
         if not hits:
             return [], None
         if llm is None:  # extractive findings by choice (settings agents.findings)
@@ -187,7 +188,6 @@ class DomainAgent:
             "max_findings": max_findings,
         }
         reason = None
-        claims: list[tuple[str, list[str], bool]] = []
         try:
             out = llm.structured(
                 self.prompts.system.format(**fmt),
