@@ -275,7 +275,7 @@ def plot_calibration(result: BrainBenchResult, path: Path) -> Path:
     ax.set_ylim(0, 1)
     ax.set_xlabel("confidence quintile (|perplexity gap|, low to high)")
     ax.set_ylabel("accuracy")
-    ax.set_title(f"BrainBench calibration: {result.model} (n={result.n})")
+    ax.set_title(f"BrainBench calibration\n{result.model} (n={result.n})", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

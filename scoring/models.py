@@ -139,7 +139,7 @@ def alias_status(alias: ModelAlias, cache_dir: Path) -> dict[str, Any]:
     sha = alias.expected_sha256 or (_gemma_sha() if alias.name == "gemma3-270m" else None)
     if sha is None and installed:
         try:
-            sha = _cached_sha(alias.locate(cache_dir))
+            sha = _cached_sha(alias.locate(cache_dir), cache_dir)
         except BrainweaveError:
             sha = None
     cached = bool(sha) and (dequantised_dir(cache_dir, sha) / "config.json").is_file()
@@ -154,11 +154,11 @@ def alias_status(alias: ModelAlias, cache_dir: Path) -> dict[str, Any]:
     }
 
 
-def _cached_sha(path: Path) -> str:
-    """sha256 of a file, remembered next to the cache by path, size and mtime."""
+def _cached_sha(path: Path, cache_dir: Path) -> str:
+    """sha256 of a file, remembered in the cache by path, size and mtime."""
     st = path.stat()
     key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    memo = default_cache_dir().parent / "sha256-memo.json"
+    memo = cache_dir / "sha256-memo.json"
     try:
         data = json.loads(memo.read_text())
     except (OSError, ValueError):
@@ -240,14 +240,14 @@ def _load(name: str, dtype: str, cache_dir: Path, trust_remote_code: bool) -> Lo
         if not (path / "config.json").is_file() and len(ggufs) == 1:
             return _from_gguf(name, ggufs[0], cache_dir, torch_dtype, dtype, None)
         return _from_dir(name, path, torch_dtype, dtype, None, trust_remote_code)
-    if "/" in name and not name.startswith((".", "/")):
-        return _from_dir(name, name, torch_dtype, dtype, None, trust_remote_code)
-    close = difflib.get_close_matches(name, list(ALIASES), n=1)
-    raise ConfigError(
-        f"unknown scorer model {name!r}: not an alias, a local path or a Hugging Face id",
-        (f"did you mean {close[0]!r}? " if close else "")
-        + f"packaged aliases: {', '.join(ALIASES)} (see `brainweave models list`)",
-    )
+    close = difflib.get_close_matches(name, list(ALIASES), n=1, cutoff=0.7)
+    if close or name.startswith((".", "/", "~")):
+        raise ConfigError(
+            f"unknown scorer model {name!r}: not a packaged alias or an existing path",
+            (f"did you mean {close[0]!r}? " if close else "")
+            + f"packaged aliases: {', '.join(ALIASES)} (see `brainweave models list`)",
+        )
+    return _from_dir(name, name, torch_dtype, dtype, None, trust_remote_code)  # a hub id
 
 
 def _finish(model: Any, tokenizer: Any, **kw: Any) -> LoadedModel:
@@ -277,8 +277,9 @@ def _from_dir(
     except OSError as err:
         raise BrainweaveError(
             f"could not load model {name!r}: {err}",
-            "give a local directory with config.json and weights, a .gguf file, or a packaged "
-            "alias; Hugging Face ids need the model in the local HF cache (offline machines)",
+            "give a packaged alias (" + ", ".join(ALIASES) + "), a local directory with "
+            "config.json and weights or a .gguf file; Hugging Face ids need the model in the "
+            "local HF cache on offline machines",
         ) from err
     return _finish(model, tokenizer, name=name, dtype=dtype, source=str(where), checksum=sha)
 
@@ -291,7 +292,7 @@ def _from_gguf(
     dtype: str,
     sha: str | None,
 ) -> LoadedModel:
-    sha = sha or _cached_sha(gguf)
+    sha = sha or _cached_sha(gguf, cache_dir)
     target = dequantised_dir(cache_dir, sha)
     if (target / "config.json").is_file():
         return _from_dir(name, target, torch_dtype, dtype, sha, False)

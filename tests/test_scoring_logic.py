@@ -244,3 +244,11 @@ def test_cli_models_list_shows_the_packaged_models(tmp_path: Path) -> None:
     assert all(m["installed"] for m in rows.values())
     r = _cli("models", "list", home=tmp_path)
     assert "smollm2-135m-instruct (default)" in r.stdout
+
+
+def test_an_unavailable_hub_model_is_a_clear_error() -> None:
+    from brainweave.scoring.models import load_model
+
+    with pytest.raises(BrainweaveError, match="could not load model") as err:
+        load_model("no-such-org/no-such-model")
+    assert "smollm2-135m-instruct" in str(err.value)  # the hint names the packaged aliases
