@@ -194,11 +194,21 @@ def _match_case(replacement: str, found: str) -> str:
     return replacement
 
 
-def _sub_all(text: str, word: str, replacement: str, flags: int) -> str | None:
+def _sub_all(
+    text: str, word: str, replacement: str, flags: int, canonical: bool = False
+) -> str | None:
+    """Replace every whole-word ``word``; ``canonical`` keeps the replacement's own
+    case (entity names) except at the start of the statement."""
     pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", flags)
     if not pattern.search(text):
         return None
-    return pattern.sub(lambda m: _match_case(replacement, m.group(0)), text)
+
+    def repl(m: re.Match[str]) -> str:
+        if not canonical:
+            return _match_case(replacement, m.group(0))
+        return replacement[:1].upper() + replacement[1:] if m.start() == 0 else replacement
+
+    return pattern.sub(repl, text)
 
 
 def make_variants(
@@ -231,7 +241,7 @@ def make_variants(
                     break
                 if _sub_all(statement, other, other, flags) is not None:
                     continue  # already named: the swap would merge two entities
-                new = _sub_all(statement, name, other, flags)
+                new = _sub_all(statement, name, other, flags, canonical=True)
                 if new is None or new in texts:
                     continue
                 texts.add(new)

@@ -149,6 +149,14 @@ def test_variants_flip_the_result_direction_and_keep_case() -> None:
     assert len(set(texts)) == len(texts) <= 8
 
 
+def test_entity_swaps_keep_the_entity_names_own_case() -> None:
+    texts = [v.text for v in make_variants("Gait worsened in Parkinson's disease.")]
+    assert "Gait worsened in amyotrophic lateral sclerosis." in texts
+    assert "Gait worsened in Huntington's disease." in texts
+    texts = [v.text for v in make_variants("Hippocampus volume is reduced in epilepsy.")]
+    assert "Amygdala volume is reduced in epilepsy." in texts  # sentence start
+
+
 def test_gene_swaps_are_case_sensitive() -> None:
     texts = [v.text for v in make_variants("SNCA variants raise risk in older adults.")]
     assert any(t.startswith(("LRRK2", "GBA")) for t in texts)
