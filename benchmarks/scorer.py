@@ -21,7 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from brainweave.scoring.brainbench import evaluate, item_prompts, load_testcases
+from brainweave.scoring.brainbench import (
+    BrainBenchResult,
+    evaluate,
+    item_prompts,
+    load_testcases,
+)
 from brainweave.scoring.models import load_model
 from brainweave.scoring.perplexity import Scorer
 
@@ -29,7 +34,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CSV = DATA / "brainbench" / "BrainBench_Human_v0.1.csv"
 
 
-def _brainbench(scorer: Scorer, cases: list, fast: bool) -> tuple[object, float]:
+def _brainbench(scorer: Scorer, cases: list, fast: bool) -> tuple[BrainBenchResult, float]:
     t0 = time.perf_counter()
     result = evaluate(scorer, cases, fast=fast)
     return result, time.perf_counter() - t0

@@ -142,7 +142,7 @@ def alias_status(alias: ModelAlias, cache_dir: Path) -> dict[str, Any]:
             sha = _cached_sha(alias.locate(cache_dir), cache_dir)
         except BrainweaveError:
             sha = None
-    cached = bool(sha) and (dequantised_dir(cache_dir, sha) / "config.json").is_file()
+    cached = sha is not None and (dequantised_dir(cache_dir, sha) / "config.json").is_file()
     return {
         "alias": alias.name,
         "source": alias.description,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,7 +61,7 @@ def brainbench(
         typer.echo(f"calibration plot in {png}")
 
 
-def _progress(total: int):  # type: ignore[no-untyped-def]
+def _progress(total: int) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="item", disable=not sys.stderr.isatty(), file=sys.stderr)
