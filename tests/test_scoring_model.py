@@ -24,8 +24,8 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CSV = DATA / "brainbench" / "BrainBench_Human_v0.1.csv"
 BIN = Path(sys.executable).with_name("brainweave")
 DEFAULT = "smollm2-135m-instruct"
-# the full 200-item run (122/200 = 61.0%, as the reference) has 5 of the first 12 right
-EXPECTED_FIRST12_ACCURACY = 5 / 12
+# the full 200-item run (122/200 = 61.0%, as the reference) has 3 of the first 8 right
+EXPECTED_FIRST8_ACCURACY = 3 / 8
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_shared_prefix_equals_straightforward_on_brainbench(scorer: Scorer, case
 
 
 def test_shared_context_equals_straightforward_for_variants(scorer: Scorer, cases: list) -> None:
-    evidence = " ".join(c.original for c in cases[:2])
+    evidence = cases[0].original
     context = build_context(evidence)
     texts = [
         "Increased theta power in the hippocampus predicted recall.",
@@ -150,23 +150,23 @@ def test_brainbench_slice_with_the_default_model_through_the_cli(
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")}
     env |= {"HF_HUB_OFFLINE": "1", "BRAINWEAVE_HOME": str(tmp_path / "home")}
     r = subprocess.run(
-        [str(BIN), "bench", "brainbench", "--testcases", str(CSV), "--limit", "12",
+        [str(BIN), "bench", "brainbench", "--testcases", str(CSV), "--limit", "8",
          "--json", str(out)],
         capture_output=True, text=True, env=env, timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "accuracy" in r.stdout and "Behavioral/Cognitive" in r.stdout and "Q5" in r.stdout
     d = json.loads(out.read_text())
-    assert d["model"] == DEFAULT and d["n"] == 12
-    assert [it["label"] for it in d["items"]] == ab_labels(12)
+    assert d["model"] == DEFAULT and d["n"] == 8
+    assert [it["label"] for it in d["items"]] == ab_labels(8)
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     # item by item the same as the straightforward path in this process
-    ref = evaluate(Scorer(load_model(DEFAULT)), cases[:12], fast=False)
+    ref = evaluate(Scorer(load_model(DEFAULT)), cases[:8], fast=False)
     for got, want in zip(d["items"], ref.items, strict=True):
         assert got["choice"] == want.choice
         assert got["ppl"] == pytest.approx(list(want.ppl), rel=1e-4)
     assert d["accuracy"] == pytest.approx(ref.accuracy)
-    assert d["accuracy"] == pytest.approx(EXPECTED_FIRST12_ACCURACY)
+    assert d["accuracy"] == pytest.approx(EXPECTED_FIRST8_ACCURACY)
 
 
 def test_plausibility_of_a_hypothesis_and_a_statement_without_variants(scorer: Scorer) -> None:
