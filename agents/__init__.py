@@ -7,9 +7,10 @@ Heavy modules load on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from brainweave.agents.models import AgentIssue, Counterfactual, Finding, Hypothesis, Message
+from brainweave.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from brainweave.agents.base import AgentPrompts, DomainAgent
@@ -35,10 +36,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'brainweave.agents' has no attribute {name!r}")
-    import importlib
-
-    module, attr = _LAZY[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -11,16 +11,10 @@ Layout (each folder is a subpackage of ``brainweave``):
 - ``brainweave.ui`` (ui/): the Streamlit app
 """
 
-from typing import Any
+from brainweave.lazy import lazy_exports
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "ask"]
 
-
-def __getattr__(name: str) -> Any:
-    # ``brainweave.ask(question, **settings)``: loaded on first use (LangGraph, agents)
-    if name == "ask":
-        from brainweave.graphs.run import ask
-
-        return ask
-    raise AttributeError(f"module 'brainweave' has no attribute {name!r}")
+# ``brainweave.ask(question, **settings)``: loaded on first use (LangGraph, agents)
+__getattr__ = lazy_exports(__name__, {"ask": "brainweave.graphs.run:ask"})

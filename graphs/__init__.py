@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from brainweave.lazy import lazy_exports
 
 __all__ = ["RunResult", "ask", "build_graph", "resume"]
 
@@ -17,10 +17,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'brainweave.graphs' has no attribute {name!r}")
-    import importlib
-
-    module, attr = _LAZY[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _LAZY)

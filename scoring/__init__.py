@@ -6,7 +6,9 @@ Heavy modules (torch, transformers) load only when a model is used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from brainweave.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from brainweave.scoring.perplexity import Scorer, TextScore
@@ -31,10 +33,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'brainweave.scoring' has no attribute {name!r}")
-    import importlib
-
-    module, attr = _LAZY[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+__getattr__ = lazy_exports(__name__, _LAZY)
