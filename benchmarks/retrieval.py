@@ -176,13 +176,7 @@ def domain_indexes(
         qtext = rng.sample(titles, min(queries, len(titles)))
         qv = embedder.embed(qtext)
         t = time.perf_counter()
-        hnsw = build_index(
-            vectors,
-            "hnsw-ip",
-            hnsw_m=settings.index.hnsw_m,
-            ef_construction=settings.index.hnsw_ef_construction,
-            ef_search=settings.index.hnsw_ef_search,
-        )
+        hnsw = build_index(vectors, "hnsw-ip", settings.index)
         t_hnsw = time.perf_counter() - t
         lat_flat, truth = timed_search(idx.index, qv)
         lat_hnsw, found = timed_search(hnsw, qv)
@@ -235,7 +229,7 @@ def scaling(
 
     print("\n== 4. exact vs HNSW as the index grows (jittered copies of the real vectors)")
     real = np.concatenate(pool)
-    probe = real[rng.sample(range(len(real)), 200)]
+    probe = real[rng.sample(range(len(real)), min(200, len(real)))]
     np_rng = np.random.default_rng(0)
     embed_ms = []
     for p in rng.sample(everything, 50):
@@ -249,15 +243,9 @@ def scaling(
             [real + np_rng.normal(0, 0.02, real.shape).astype(np.float32) for _ in range(reps)]
         )[:n]
         grown /= np.linalg.norm(grown, axis=1, keepdims=True)
-        flat = build_index(grown, "flat-ip")
+        flat = build_index(grown, "flat-ip", settings.index)
         t = time.perf_counter()
-        hnsw = build_index(
-            grown,
-            "hnsw-ip",
-            hnsw_m=settings.index.hnsw_m,
-            ef_construction=settings.index.hnsw_ef_construction,
-            ef_search=settings.index.hnsw_ef_search,
-        )
+        hnsw = build_index(grown, "hnsw-ip", settings.index)
         t_build = time.perf_counter() - t
         lf, truth = timed_search(flat, probe)
         lh, found = timed_search(hnsw, probe)

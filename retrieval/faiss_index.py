@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from brainweave.errors import ConfigError
+from brainweave.settings import IndexSettings
 
 
 def faiss() -> Any:
@@ -28,22 +29,16 @@ def choose_index_type(count: int, exact_max: int) -> str:
     return "flat-ip" if count <= exact_max else "hnsw-ip"
 
 
-def build_index(
-    vectors: np.ndarray,
-    index_type: str,
-    *,
-    hnsw_m: int = 32,
-    ef_construction: int = 80,
-    ef_search: int = 96,
-) -> Any:
+def build_index(vectors: np.ndarray, index_type: str, params: IndexSettings) -> Any:
+    """An index of ``vectors``; HNSW takes its graph parameters from ``params``."""
     f = faiss()
     dim = vectors.shape[1]
     if index_type == "flat-ip":
         index = f.IndexFlatIP(dim)
     elif index_type == "hnsw-ip":
-        index = f.IndexHNSWFlat(dim, hnsw_m, f.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = ef_construction
-        index.hnsw.efSearch = ef_search
+        index = f.IndexHNSWFlat(dim, params.hnsw_m, f.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = params.hnsw_ef_construction
+        index.hnsw.efSearch = params.hnsw_ef_search
     else:
         raise ConfigError(f"unknown index type {index_type!r}", "use 'flat-ip' or 'hnsw-ip'")
     if len(vectors):

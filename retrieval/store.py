@@ -148,129 +148,102 @@ class IndexStore:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            return self._build(
-                domain,
-                sources,
-                data_dir,
-                embedder,
-                settings,
-                skip_bad=skip_bad,
-                force=force,
-                progress=progress,
+            started = time.perf_counter()
+            domain_sources = [s for s in sources if s.domain == domain]
+            if not domain_sources:
+                raise ConfigError(f"no corpus source feeds domain {domain!r}")
+            paths = {s.name: _source_path(s, data_dir) for s in domain_sources}
+            checksums = {name: file_sha256(p) for name, p in paths.items()}
+            for s in domain_sources:
+                check_pinned(s, checksums[s.name])
+            wanted = _dependencies(domain_sources, checksums, embedder, settings)
+
+            status = self.status(domain)
+            reason = "no index yet"
+            if status.state == "ok" and status.manifest is not None:
+                changed = _changes(status.manifest["depends_on"], wanted)
+                if not changed and not force:
+                    return BuildResult(
+                        domain,
+                        "reused",
+                        "corpus and embedder unchanged",
+                        status.manifest,
+                        time.perf_counter() - started,
+                    )
+                reason = "forced" if not changed else "changed: " + ", ".join(changed)
+            elif status.state == "corrupt":
+                log.warning("%s", status.detail)
+                reason = f"previous index was corrupt ({status.detail.split(': ', 1)[-1]})"
+
+            reports = [
+                SourceReport(s.name, domain, str(paths[s.name]), checksums[s.name])
+                for s in domain_sources
+            ]
+            docs: list[Document] = []
+            seen: set[str] = set()
+            for s, report in zip(domain_sources, reports, strict=True):
+                for doc in iter_documents(
+                    s,
+                    data_dir,
+                    skip_bad=skip_bad,
+                    max_docs=settings.max_docs_per_source,
+                    report=report,
+                ):
+                    if doc.id in seen:  # a source that repeats a record: keep the first
+                        report.skipped["duplicate id"] += 1
+                        report.documents -= 1
+                        continue
+                    seen.add(doc.id)
+                    docs.append(doc)
+            if not docs:
+                raise CorpusError(f"domain {domain!r} has no documents to index")
+            passages = _chunk_all(docs, embedder, settings)
+            log.info("%s: %d documents -> %d passages; embedding", domain, len(docs), len(passages))
+            t_embed = time.perf_counter()
+            vectors = embedder.embed(
+                [embedding_text(p.title, p.text) for p in passages], progress=progress
             )
+            embed_seconds = time.perf_counter() - t_embed
+            index_type = faiss_index.choose_index_type(len(passages), settings.exact_max)
+            t_index = time.perf_counter()
+            index = faiss_index.build_index(vectors, index_type, settings)
+            index_seconds = time.perf_counter() - t_index
 
-    def _build(
-        self,
-        domain: str,
-        sources: list[Source],
-        data_dir: Path,
-        embedder: Embedder,
-        settings: IndexSettings,
-        *,
-        skip_bad: bool,
-        force: bool,
-        progress: bool,
-    ) -> BuildResult:
-        started = time.perf_counter()
-        domain_sources = [s for s in sources if s.domain == domain]
-        if not domain_sources:
-            raise ConfigError(f"no corpus source feeds domain {domain!r}")
-        paths = {s.name: _source_path(s, data_dir) for s in domain_sources}
-        checksums = {name: file_sha256(p) for name, p in paths.items()}
-        for s in domain_sources:
-            check_pinned(s, checksums[s.name])
-        wanted = _dependencies(domain_sources, checksums, embedder, settings)
-
-        status = self.status(domain)
-        reason = "no index yet"
-        if status.state == "ok" and status.manifest is not None:
-            changed = _changes(status.manifest["depends_on"], wanted)
-            if not changed and not force:
-                return BuildResult(
-                    domain,
-                    "reused",
-                    "corpus and embedder unchanged",
-                    status.manifest,
-                    time.perf_counter() - started,
-                )
-            reason = "forced" if not changed else "changed: " + ", ".join(changed)
-        elif status.state == "corrupt":
-            log.warning("%s", status.detail)
-            reason = f"previous index was corrupt ({status.detail.split(': ', 1)[-1]})"
-
-        reports = [
-            SourceReport(s.name, domain, str(paths[s.name]), checksums[s.name])
-            for s in domain_sources
-        ]
-        docs: list[Document] = []
-        seen: set[str] = set()
-        for s, report in zip(domain_sources, reports, strict=True):
-            for doc in iter_documents(
-                s,
-                data_dir,
-                skip_bad=skip_bad,
-                max_docs=settings.max_docs_per_source,
-                report=report,
-            ):
-                if doc.id in seen:  # a source that repeats a record: keep the first
-                    report.skipped["duplicate id"] += 1
-                    report.documents -= 1
-                    continue
-                seen.add(doc.id)
-                docs.append(doc)
-        if not docs:
-            raise CorpusError(f"domain {domain!r} has no documents to index")
-        passages = _chunk_all(docs, embedder, settings)
-        log.info("%s: %d documents -> %d passages; embedding", domain, len(docs), len(passages))
-        t_embed = time.perf_counter()
-        vectors = embedder.embed(
-            [embedding_text(p.title, p.text) for p in passages], progress=progress
-        )
-        embed_seconds = time.perf_counter() - t_embed
-        index_type = faiss_index.choose_index_type(len(passages), settings.exact_max)
-        t_index = time.perf_counter()
-        index = faiss_index.build_index(
-            vectors,
-            index_type,
-            hnsw_m=settings.hnsw_m,
-            ef_construction=settings.hnsw_ef_construction,
-            ef_search=settings.hnsw_ef_search,
-        )
-        index_seconds = time.perf_counter() - t_index
-
-        manifest: dict[str, Any] = {
-            "format_version": FORMAT_VERSION,
-            "domain": domain,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "depends_on": wanted,
-            "sources": [r.as_dict() for r in reports],
-            "documents": len(docs),
-            "count": len(passages),
-            "passages_per_source": dict(Counter(p.source for p in passages)),
-            "dimension": int(vectors.shape[1]),
-            "embedder": {
-                "name": embedder.name,
-                "sha256": wanted["embedder"]["sha256"],
-                "precision": getattr(embedder, "precision", "fp32"),
-            },
-            "index_type": index_type,
-            "index_params": (
-                {
-                    "m": settings.hnsw_m,
-                    "ef_construction": settings.hnsw_ef_construction,
-                    "ef_search": settings.hnsw_ef_search,
-                }
-                if index_type == "hnsw-ip"
-                else {}
-            ),
-            "timings_s": {
-                "embed": round(embed_seconds, 3),
-                "index": round(index_seconds, 3),
-            },
-        }
-        self._write(domain, index, docs, passages, manifest, started)
-        action: Literal["built", "rebuilt"] = "built" if status.state == "missing" else "rebuilt"
-        return BuildResult(domain, action, reason, manifest, time.perf_counter() - started)
+            manifest: dict[str, Any] = {
+                "format_version": FORMAT_VERSION,
+                "domain": domain,
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "depends_on": wanted,
+                "sources": [r.as_dict() for r in reports],
+                "documents": len(docs),
+                "count": len(passages),
+                "passages_per_source": dict(Counter(p.source for p in passages)),
+                "dimension": int(vectors.shape[1]),
+                "embedder": {
+                    "name": embedder.name,
+                    "sha256": wanted["embedder"]["sha256"],
+                    "precision": getattr(embedder, "precision", "fp32"),
+                },
+                "index_type": index_type,
+                "index_params": (
+                    {
+                        "m": settings.hnsw_m,
+                        "ef_construction": settings.hnsw_ef_construction,
+                        "ef_search": settings.hnsw_ef_search,
+                    }
+                    if index_type == "hnsw-ip"
+                    else {}
+                ),
+                "timings_s": {
+                    "embed": round(embed_seconds, 3),
+                    "index": round(index_seconds, 3),
+                },
+            }
+            self._write(domain, index, docs, passages, manifest, started)
+            action: Literal["built", "rebuilt"] = (
+                "built" if status.state == "missing" else "rebuilt"
+            )
+            return BuildResult(domain, action, reason, manifest, time.perf_counter() - started)
 
     def _write(
         self,
