@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,21 @@ from brainweave.settings import Settings, load_settings
 log = logging.getLogger(__name__)
 
 PASSAGE_FIELDS = ("passage_id", "doc_id", "domain", "source", "title", "url", "license", "score")
+
+OnUpdate = Callable[[str, dict[str, Any]], None]
+"""Called with (node name, the state update it returned) as each graph step ends."""
+
+_SHARED: dict[tuple[str, str], Any] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(kind: str, key: str, make: Callable[[], Any]) -> Any:
+    """One loaded model per process and configuration (embedder, scorer): the app,
+    sweeps and repeated ``ask`` calls load each model once."""
+    with _SHARED_LOCK:
+        if (kind, key) not in _SHARED:
+            _SHARED[(kind, key)] = make()
+        return _SHARED[(kind, key)]
 
 
 class RunResult(BaseModel):
@@ -76,6 +93,7 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
     from brainweave.graphs.nodes import Services
     from brainweave.graphs.scorers import make_scorer
     from brainweave.retrieval import Retriever
+    from brainweave.retrieval.embedder import load_embedder
     from brainweave.retrieval.store import IndexStore, build_command
 
     registry = AgentRegistry()
@@ -101,9 +119,24 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
         )
     svc = Services(
         agents={a.name: a for a in agents},
-        retriever=Retriever(settings),
+        retriever=Retriever(
+            settings,
+            embedder=shared(
+                "embedder",
+                settings.embedder.model_dump_json(),
+                lambda: load_embedder(settings.embedder),
+            ),
+        ),
         llm=llm,
-        scorer_factory=(lambda: scorer) if scorer is not None else (lambda: make_scorer(settings)),
+        scorer_factory=(lambda: scorer)
+        if scorer is not None
+        else (
+            lambda: shared(
+                "scorer",
+                f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}",
+                lambda: make_scorer(settings),
+            )
+        ),
         k=settings.agents.k,
         max_findings=settings.agents.max_findings,
         max_hypotheses=settings.agents.max_hypotheses,
@@ -123,6 +156,7 @@ def ask(
     llm: Any = None,
     scorer: Any = None,
     interrupt_before: list[str] | None = None,
+    on_update: OnUpdate | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Ask one question; get ranked, scored cross-domain hypotheses.
@@ -130,6 +164,8 @@ def ask(
     ``overrides`` are settings (``profile="fast"``, ``home=...``, ``llm={...}``);
     ``agents`` names the agents (default all), ``rounds`` the exchange rounds.
     ``llm`` and ``scorer`` inject ready objects (a chat model wrapper, a scorer).
+    ``on_update(node, update)`` is called as each step of the graph ends (the app
+    shows progress with it).
     """
     if not question or not question.strip():
         raise BrainweaveError("the question is empty", 'ask something, e.g. brainweave ask "..."')
@@ -150,10 +186,16 @@ def ask(
         "max_rounds": max_rounds,
         "issues": [i.model_dump() for i in load_issues],
     }
-    return _execute(s, svc, registry, run_id, state_in, max_rounds, interrupt_before)
+    return _execute(s, svc, registry, run_id, state_in, max_rounds, interrupt_before, on_update)
 
 
-def resume(run_id: str, *, settings: Settings | None = None, **overrides: Any) -> RunResult:
+def resume(
+    run_id: str,
+    *,
+    settings: Settings | None = None,
+    on_update: OnUpdate | None = None,
+    **overrides: Any,
+) -> RunResult:
     """Finish an interrupted run (or return a finished one) from its checkpoint."""
     from brainweave.graphs.graph import build_graph, sqlite_checkpointer
 
@@ -165,7 +207,7 @@ def resume(run_id: str, *, settings: Settings | None = None, **overrides: Any) -
         raise BrainweaveError(f"no run {run_id!r} in {runs_dir(s)}", "check the run id")
     values = snap.values
     svc, (registry, _) = _services(s, values.get("agents", []), None, None)
-    return _execute(s, svc, registry, run_id, None, values.get("max_rounds", 1), None)
+    return _execute(s, svc, registry, run_id, None, values.get("max_rounds", 1), None, on_update)
 
 
 class _NoServices:
@@ -183,6 +225,7 @@ def _execute(
     state_in: dict[str, Any] | None,
     max_rounds: int,
     interrupt_before: list[str] | None,
+    on_update: OnUpdate | None = None,
 ) -> RunResult:
     from brainweave.graphs.graph import build_graph, sqlite_checkpointer
 
@@ -195,7 +238,10 @@ def _execute(
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     try:
-        graph.invoke(state_in, config)
+        for step in graph.stream(state_in, config, stream_mode="updates"):
+            for node, update in step.items():
+                if on_update is not None and node != "__interrupt__":
+                    on_update(node, update or {})
         state = graph.get_state(config).values
     finally:
         cp.conn.close()

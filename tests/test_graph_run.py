@@ -243,3 +243,14 @@ def test_extractive_findings_by_setting(settings: Settings) -> None:
     assert not [i for i in r.issues if i.stage == "llm"]
     calls = [c["purpose"] for c in r.provenance["llm_calls"]]
     assert calls and all(p.startswith("synthesis") for p in calls)  # the LLM only phrases
+
+
+def test_progress_is_reported_as_each_step_ends(settings: Settings, result: Any) -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    again = ask(QUESTION, settings=settings, on_update=lambda n, u: seen.append((n, u)))
+    nodes = [n for n, _ in seen]
+    assert nodes[0] == "plan" and nodes[-3:] == ["synthesise", "score", "rank"]
+    assert nodes.count("agent") == 6, "3 agents, then 3 again in the exchange round"
+    first_findings = [f for n, u in seen if n == "agent" for f in u.get("findings", [])]
+    assert {f["domain"] for f in first_findings} == {"genetics", "neuroimaging", "clinical"}
+    assert [h.statement for h in again.hypotheses] == [h.statement for h in result.hypotheses]
