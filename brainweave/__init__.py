@@ -9,12 +9,16 @@ Layout (each folder is a subpackage of ``brainweave``):
 - ``brainweave.agents`` (agents/): the DomainAgent contract and agents
 - ``brainweave.graphs`` (graphs/): the LangGraph controller
 - ``brainweave.ui`` (ui/): the Streamlit app
+- ``brainweave.sweeps`` (sweeps/): scripted, resumable hypothesis sweeps
 """
 
 from brainweave.lazy import lazy_exports
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "ask"]
+__all__ = ["__version__", "ask", "sweep"]
 
-# ``brainweave.ask(question, **settings)``: loaded on first use (LangGraph, agents)
-__getattr__ = lazy_exports(__name__, {"ask": "brainweave.graphs.run:ask"})
+# ``brainweave.ask(question, **settings)`` and ``brainweave.sweep(spec, out=...)``:
+# loaded on first use (LangGraph, agents)
+__getattr__ = lazy_exports(
+    __name__, {"ask": "brainweave.graphs.run:ask", "sweep": "brainweave.sweeps.runner:sweep"}
+)

@@ -53,6 +53,9 @@ def _register() -> None:
 
     app.add_typer(agents.app, name="agents")
     app.command("ask")(ask.ask)
+    from brainweave.cli import sweep
+
+    app.command("sweep")(sweep.sweep)
 
 
 _register()

@@ -1,0 +1,70 @@
+"""`brainweave sweep SPEC.yaml --out DIR`: questions x a grid of settings, resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def sweep(
+    ctx: typer.Context,
+    spec: Annotated[Path, typer.Argument(help="the sweep spec (YAML: questions, grid)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output directory (resumable)")],
+    workers: Annotated[
+        int | None,
+        typer.Option(help="worker processes (local) or Ray actors (default 1; Ray: its CPUs)"),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="'local' (this machine) or 'ray' (a Ray cluster)")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster address (default: start a local Ray for this sweep)"),
+    ] = None,
+    accept: Annotated[
+        float, typer.Option(help="plausibility from which a hypothesis looks accepted")
+    ] = 0.7,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Run every question against every setting of the grid; rerun to resume."""
+    from brainweave.sweeps.runner import sweep as run_sweep
+
+    obj = ctx.find_root().obj or {}
+    try:
+        hyps = run_sweep(
+            spec,
+            out,
+            workers=workers,
+            executor=executor,
+            ray_address=ray_address,
+            progress=progress,
+            accept=accept,
+            profile=obj.get("profile"),
+            config_file=obj.get("config"),
+        )
+    except KeyboardInterrupt:
+        typer.secho(
+            f"interrupted: the finished runs are in {out}; "
+            "rerun the same command to finish the rest",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    s = hyps.attrs["summary"]
+    typer.secho(
+        f"{s['done']} of {s['runs']} runs done, {s['failed']} failed; {s['hypotheses']} hypotheses",
+        bold=True,
+    )
+    for pair, info in list(s["domain_pairs"].items())[:5]:
+        typer.echo(f"  {pair}: {info['hypotheses']} accepted-looking hypotheses")
+    typer.echo(f"results in {out}: runs.jsonl, hypotheses.parquet, summary.md, plausibility.png")
+    if s["failed"]:
+        typer.secho(
+            f"{s['failed']} run(s) failed (errors in {out / 'failures.jsonl'}); "
+            "rerun the same command to retry them",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        raise typer.Exit(1)

@@ -1,0 +1,135 @@
+"""Checks run before a sweep starts, so a bad spec fails in a second, not after hours.
+
+Each distinct setting is checked the way the loaders would resolve it, without
+loading any model: agent names through the agent registry (did-you-mean), the
+generator through llama.cpp's GGUF resolution, the scorer model through the
+scorer's aliases, paths and the local Hugging Face cache, and the agents' indexes
+through the index store. Every problem found is reported together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import logging
+from pathlib import Path
+
+from brainweave.errors import BrainweaveError, ConfigError
+from brainweave.settings import Settings
+from brainweave.sweeps.spec import RunTask
+
+log = logging.getLogger(__name__)
+
+
+def check_generator(settings: Settings) -> str | None:
+    """Why the agents' LLM cannot be loaded, or None."""
+    llm = settings.llm
+    if llm.provider == "llamacpp":
+        from brainweave.agents.llamacpp import resolve_gguf
+
+        try:
+            resolve_gguf(llm.model)
+        except BrainweaveError as err:
+            return f"unknown generator model {llm.model!r}: {err}"
+        if importlib.util.find_spec("llama_cpp") is None:
+            return "the llama.cpp generator needs the package llama-cpp-python"
+    if llm.provider == "openai" and not llm.base_url:
+        return "the 'openai' generator needs llm.base_url"
+    return None  # 'fake' takes any name; served models are the server's to know
+
+
+def check_scorer(settings: Settings) -> str | None:
+    """Why the scorer's LM cannot be found, or None (only the 'brainbench' scorer has one)."""
+    if settings.agents.scorer != "brainbench":
+        return None
+    from brainweave.scoring.models import ALIASES
+
+    name = settings.scorer.model
+    if name in ALIASES:
+        alias = ALIASES[name]
+        if importlib.util.find_spec(alias.package.replace("-", "_")) is None:
+            return f"scorer model {name!r} needs the package {alias.package} ({alias.install})"
+        return None
+    path = Path(name).expanduser()
+    if path.exists():
+        return None
+    close = difflib.get_close_matches(name, list(ALIASES), n=1, cutoff=0.7)
+    if close or name.startswith((".", "/", "~")):
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return (
+            f"unknown scorer model {name!r}{hint}: not a packaged alias "
+            f"({', '.join(ALIASES)}) or an existing path"
+        )
+    try:  # a Hugging Face id: only usable offline when it is in the local cache
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(name, "config.json")
+    except Exception:  # an id the hub library rejects
+        cached = None
+    if not isinstance(cached, str):
+        return f"unknown scorer model {name!r}: not an alias, a path, or in the local HF cache"
+    return None
+
+
+def check_agents(settings: Settings) -> list[str]:
+    """Unknown agent names, and agent sets with no usable index."""
+    from brainweave.agents.registry import AgentRegistry
+    from brainweave.retrieval.store import IndexStore, build_command
+
+    registry = AgentRegistry()
+    names = settings.agents.enabled or registry.names()
+    problems = []
+    for n in names:
+        try:
+            registry.spec(n)
+        except ConfigError as err:
+            problems.append(str(err).replace("\n  ->", ";"))
+    if problems:
+        return problems
+    store = IndexStore(settings.index_dir)
+    domains = {}
+    for n in names:
+        try:
+            domains[n] = registry.get(n).domain
+        except BrainweaveError as err:  # a broken plugin: ask reports it and goes on
+            log.warning("%s", err)
+    usable = [d for d in domains.values() if store.status(d).state == "ok"]
+    if domains and not usable:
+        cmds = "; ".join(f"`{build_command(d)}`" for d in sorted(set(domains.values())))
+        problems.append(f"no usable index for agents {', '.join(domains)} in {settings.index_dir}")
+        problems.append(f"build them: {cmds}")
+    return problems
+
+
+def preflight(tasks: list[RunTask]) -> None:
+    """Raise ConfigError naming every problem of every distinct setting."""
+    if not tasks:
+        raise ConfigError("the sweep has no runs", "give questions and a grid")
+    seen: dict[str, RunTask] = {}
+    for t in tasks:
+        seen.setdefault(t.setting_id, t)
+    problems: list[str] = []
+    checked: set[str] = set()
+    for t in seen.values():
+        s = t.to_settings()
+        for check in (check_generator, check_scorer):
+            why = check(s)
+            if why and why not in checked:
+                problems.append(why)
+                checked.add(why)
+        for why in check_agents(s):
+            if why not in checked:
+                problems.append(why)
+                checked.add(why)
+    if problems:
+        raise ConfigError(
+            "the sweep cannot start:\n    " + "\n    ".join(problems),
+            "fix the spec (grid values, settings) or build the missing indexes, then rerun",
+        )
+    seeds = {t.setting.get("seed") for t in tasks} - {None}
+    if len(seeds) > 1:
+        log.warning(
+            "seeds %s are recorded but change no answer: the LLM backends are deterministic "
+            "(temperature 0, llama.cpp seed 0) and have no seed setting",
+            sorted(seeds),
+        )
