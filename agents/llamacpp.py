@@ -11,6 +11,7 @@ are serialised with a lock.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,16 @@ def resolve_gguf(model: str) -> Path:
     return path
 
 
+def default_threads() -> int:
+    """The CPUs this process may use. llama-cpp-python's own default is half the
+    cores, which on a 2-core machine halves prompt evaluation (measured: 133 vs
+    236 prompt tokens/s for SmolLM2-135M)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None) -> Any:
     try:
         from llama_cpp import Llama
@@ -53,12 +64,18 @@ def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None) -> Any
             "pip install llama-cpp-python (it compiles from source: a few minutes), "
             "or use llm.provider = 'openai' with a local server",
         ) from err
-    key = (str(path), n_ctx, threads or 0)
+    threads = threads or default_threads()
+    key = (str(path), n_ctx, threads)
     with _LOCK:
         if key not in _MODELS:
-            log.info("loading %s with llama.cpp", path)
+            log.info("loading %s with llama.cpp (%d threads)", path, threads)
             _MODELS[key] = Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False, seed=0
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+                seed=0,
             )
         return _MODELS[key]
 
@@ -81,6 +98,8 @@ class LlamaCppChatModel(BaseChatModel):
     threads: int | None = None
     json_mode: bool = True
     supports_json_schema: bool = True  # a json_schema= call argument constrains the answer
+    # one llama.cpp context answers one call at a time: callers queue before the clock starts
+    serial: bool = True
 
     @property
     def _llm_type(self) -> str:

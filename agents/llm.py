@@ -68,9 +68,12 @@ def make_chat_model(settings: LLMSettings) -> Any:
         from brainweave.agents.llamacpp import LlamaCppChatModel, load_llama, resolve_gguf
 
         path = resolve_gguf(settings.model)
-        load_llama(path)  # fail here, with the install hint, not in every agent
+        load_llama(path, threads=settings.threads)  # fail here with the hint, not per agent
         return LlamaCppChatModel(
-            model_path=str(path), temperature=settings.temperature, max_tokens=settings.max_tokens
+            model_path=str(path),
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            threads=settings.threads,
         )
     raise ConfigError(f"unknown LLM provider {p!r}")
 
@@ -125,6 +128,7 @@ class LLM:
     retries: int = 1
     name: str = "llm"
     calls: list[CallRecord] = field(default_factory=list)
+    _turn: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def supports_json_schema(self) -> bool:
@@ -164,11 +168,20 @@ class LLM:
             except Exception as err:  # reported, not raised: the run goes on
                 box["err"] = err
 
-        start = time.perf_counter()
-        worker = threading.Thread(target=work, daemon=True, name=f"llm-{purpose}")
-        worker.start()
-        worker.join(self.timeout_s)
-        took = time.perf_counter() - start
+        # a model that answers one call at a time (llama.cpp) is queued for here, so the
+        # time limit counts this call's own work, not the wait for the agents before it
+        serial = bool(getattr(self.model, "serial", False))
+        if serial:
+            self._turn.acquire()
+        try:
+            start = time.perf_counter()
+            worker = threading.Thread(target=work, daemon=True, name=f"llm-{purpose}")
+            worker.start()
+            worker.join(self.timeout_s)
+            took = time.perf_counter() - start
+        finally:
+            if serial:
+                self._turn.release()
         if worker.is_alive():
             self.calls.append(CallRecord(purpose, took, False, error="timeout"))
             raise LLMError(f"the LLM did not answer within {self.timeout_s:g} s ({purpose})")

@@ -126,7 +126,12 @@ class LLMSettings(_Section):
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(256, ge=8, description="tokens generated per call at most")
-    timeout_s: float = Field(60.0, gt=0, description="wall-clock limit of one LLM call")
+    timeout_s: float = Field(
+        60.0, gt=0, description="wall-clock limit of one LLM call (queueing for the model excluded)"
+    )
+    threads: int | None = Field(
+        None, ge=1, description="CPU threads of the llama.cpp model; default every CPU available"
+    )
     retries: int = Field(
         1, ge=0, le=3, description="retries of an unparseable answer, told the error"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,39 @@ def test_every_call_is_time_limited() -> None:
         llm.complete("s", "p", "slow")
     assert time.perf_counter() - start < 1.5
     assert llm.calls[-1].error == "timeout"
+
+
+_ONE_CONTEXT = threading.Lock()
+
+
+class OneAtATime(Recorder):
+    """A model that answers one call at a time, as a llama.cpp context does."""
+
+    serial: bool = True
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, **kw: Any) -> ChatResult:
+        with _ONE_CONTEXT:
+            return super()._generate(messages, stop, **kw)
+
+
+def test_the_time_limit_does_not_count_the_queue_for_a_serial_model() -> None:
+    llm = LLM(OneAtATime(answers=["{}"], delay=0.3), timeout_s=0.6)
+    errors: list[Exception] = []
+
+    def call(i: int) -> None:
+        try:
+            llm.complete("s", "p", f"agent{i}")
+        except LLMError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [], "three 0.3 s calls queued behind each other all finish in time"
+    assert [c.ok for c in llm.calls] == [True] * 3
+    assert all(c.seconds < 0.6 for c in llm.calls)
 
 
 def test_chat_model_from_settings() -> None:
