@@ -7,16 +7,17 @@ SYNTH_SYSTEM = (
     "from different fields into one testable hypothesis and cite only what you are given."
 )
 
+# The fixed instructions come first and the run's question next: llama.cpp keeps the
+# evaluated prefix of the previous call, so only the findings of each set are new work.
 HYPOTHESIS = """TASK: hypothesis
+Join findings from different fields into ONE specific, testable hypothesis: one
+sentence that names the bridge entity, the genes, brain regions, conditions or
+interventions of the findings, and the direction of the effect (increased,
+decreased, ...). Name nothing the findings do not name. Cite the ids (F1, F2, ...)
+of the findings it rests on: at least two, from different fields.
+Answer with JSON only: {{"statement": "...", "finding_ids": ["F1", "F2"]}}
+
 Question: {question}
-
-These findings come from different fields and are linked through shared entities.
-BRIDGE: {bridge}
-{findings}
-
-Write one specific, testable hypothesis (one sentence) that connects these findings
-through the bridge, naming the genes, brain regions, conditions or interventions
-involved and the direction of the effect (increased, decreased, ...). Cite the ids
-(F1, F2, ...) of the findings it rests on: at least two, from different fields.
-Answer with JSON only, in this form:
-{{"statement": "...", "finding_ids": ["F1", "F2"]}}"""
+Bridge: {bridge}
+Findings:
+{findings}"""

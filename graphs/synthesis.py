@@ -124,6 +124,29 @@ def template_statement(s: LinkedSet) -> str:
     return f"{bridge} links {', '.join(parts[:-1])} and {parts[-1]}."
 
 
+# entity kinds a statement may only name when its findings (or the question) name them
+GROUNDED_KINDS = ("gene", "region", "condition", "intervention", "transmitter")
+
+
+def ungrounded(statement: str, s: LinkedSet, question: str) -> str | None:
+    """Why an LLM's statement is not grounded in its linked set, or None when it is.
+
+    It must name a bridge entity (else it does not say what links the findings),
+    and every gene, region, condition, intervention or transmitter it names must
+    come from the findings or the question (a small model invents the rest).
+    """
+    named = set(ent.find_entities(statement))
+    if not named & set(s.bridge):
+        want = ", ".join(ent.label(e) for e in s.bridge)
+        return f"the statement does not name the bridge ({want})"
+    known = {e for f in s.findings for e in f.entities} | set(ent.find_entities(question))
+    extra = sorted(e for e in named - known if ent.kind(e) in GROUNDED_KINDS)
+    if extra:
+        names = ", ".join(ent.label(e) for e in extra)
+        return f"the statement names {names}, which none of the findings mention"
+    return None
+
+
 def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, str | None]:
     """(statement, cited finding ids, 'llm' or 'template', why the LLM's was not used)."""
     labels = {f"F{i}": f.id for i, f in enumerate(s.findings, start=1)}
@@ -140,7 +163,12 @@ def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, 
         bad = [x for x in out.finding_ids if resolve(x) is None]
         if bad:
             raise ValueError(f"finding ids {bad} are not among the given findings")
+        problem = ungrounded(out.statement, s, question)
+        if problem:
+            raise ValueError(problem)
 
+    if llm is None:
+        return template_statement(s), [f.id for f in s.findings], "template", None
     try:
         out = llm.structured(
             prompts.SYNTH_SYSTEM,

@@ -73,7 +73,7 @@ def test_synthesise_with_the_fake_llm_cites_every_linked_finding() -> None:
 
 def test_single_domain_answers_are_dropped_and_counted() -> None:
     one = (
-        '{"statement": "Hippocampal atrophy is increased in carriers.", '
+        '{"statement": "Hippocampal atrophy is increased in Alzheimer\'s disease.", '
         '"finding_ids": ["F1", "F1"]}'
     )
     llm = LLM(GenericFakeChatModel(messages=iter([one] * 20)), timeout_s=5)
@@ -90,6 +90,25 @@ def test_unusable_llm_answers_fall_back_to_a_template() -> None:
     assert h.phrased_by == "template" and problems and "F7" in problems[0]
     assert h.statement.startswith("Alzheimer's disease links the genetics finding that")
     assert h.finding_ids == ["g1", "i1"]
+
+
+def test_statements_must_stay_grounded_in_their_findings() -> None:
+    invented = (
+        '{"statement": "SNCA variants increase hippocampal atrophy in Alzheimer\'s disease.", '
+        '"finding_ids": ["F1", "F2"]}'
+    )
+    no_bridge = '{"statement": "Carriers decline faster than others.", "finding_ids": ["F1", "F2"]}'
+    grounded = (
+        '{"statement": "APOE e4 carriers with Alzheimer\'s disease show increased hippocampal '
+        'atrophy.", "finding_ids": ["F1", "F2"]}'
+    )
+    for answer, why in ((invented, "SNCA"), (no_bridge, "bridge")):
+        llm = LLM(GenericFakeChatModel(messages=iter([answer] * 4)), timeout_s=5)
+        (h,), _, problems = synthesise(llm, "q", [G, M], RETRIEVED)
+        assert h.phrased_by == "template" and why in problems[0]
+    llm = LLM(GenericFakeChatModel(messages=iter([grounded])), timeout_s=5)
+    (h,), _, problems = synthesise(llm, "APOE", [G, M], RETRIEVED)
+    assert h.phrased_by == "llm" and problems == [] and h.statement.startswith("APOE e4")
 
 
 def test_reducers() -> None:
