@@ -1,0 +1,185 @@
+"""Past runs, read back from the provenance records the graph writes
+(``HOME/runs/<run id>/provenance.json``), and the views of one run the app
+shows: findings by domain with their passages, and the hypothesis graph.
+
+The app reads a run from its record even right after asking, so a fresh run and
+one opened from the history look the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from brainweave.errors import BrainweaveError
+
+log = logging.getLogger(__name__)
+
+DOMAIN_COLOURS = {
+    "genetics": "#d8ecd0",
+    "neuroimaging": "#d4e4f7",
+    "clinical": "#f7e0cf",
+}
+OTHER_COLOUR = "#eeeeee"
+
+
+class RunSummary(BaseModel):
+    """One line of the history table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    question: str
+    started_at: str | None
+    hypotheses: int
+    findings: int
+    path: str
+
+
+def runs_root(home: Path) -> Path:
+    return home / "runs"
+
+
+def list_runs(home: Path) -> list[RunSummary]:
+    """Every finished run, newest first. Unreadable records are logged and skipped."""
+    out = []
+    root = runs_root(home)
+    if not root.is_dir():
+        return []
+    for rec in root.glob("*/provenance.json"):
+        try:
+            doc = json.loads(rec.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            log.warning("skipping unreadable run record %s: %s", rec, err)
+            continue
+        out.append(
+            RunSummary(
+                run_id=doc.get("run_id", rec.parent.name),
+                question=doc.get("question", ""),
+                started_at=(doc.get("provenance") or {}).get("started_at"),
+                hypotheses=len(doc.get("hypotheses") or []),
+                findings=len(doc.get("findings") or []),
+                path=str(rec),
+            )
+        )
+    return sorted(out, key=lambda r: (r.started_at or "", r.run_id), reverse=True)
+
+
+def load_run(home: Path, run_id: str) -> dict[str, Any]:
+    """The whole ``to_json`` document of one run."""
+    rec = runs_root(home) / run_id / "provenance.json"
+    if not rec.is_file():
+        raise BrainweaveError(
+            f"no record of run {run_id!r} in {runs_root(home)}",
+            "pick a run from the History page, or ask a new question",
+        )
+    try:
+        doc: dict[str, Any] = json.loads(rec.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise BrainweaveError(f"the record {rec} is not valid JSON: {err}") from err
+    return doc
+
+
+def passages_by_id(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Retrieved passages (title, url, source...) by passage id."""
+    retrieved = (run.get("provenance") or {}).get("retrieved") or []
+    return {p["passage_id"]: p for p in retrieved if p.get("passage_id")}
+
+
+def findings_by_domain(run: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Findings grouped by domain, domains in first-seen order."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in run.get("findings") or []:
+        groups[f.get("domain", "?")].append(f)
+    return dict(groups)
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = None) -> str:
+    """A DOT drawing: hypotheses → the findings they cite, findings clustered by domain.
+
+    Only findings some shown hypothesis cites are drawn, so the picture stays
+    readable; ``st.graphviz_chart`` renders it in the browser (no system graphviz).
+    """
+    hyps = [
+        h
+        for h in run.get("hypotheses") or []
+        if hypothesis_ids is None or h["id"] in hypothesis_ids
+    ]
+    cited = {fid for h in hyps for fid in h.get("finding_ids", [])}
+    by_domain = findings_by_domain(run)
+    lines = [
+        "digraph hypotheses {",
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica", fontsize=10];',
+    ]
+    for h in hyps:
+        p = h.get("plausibility")
+        label = f"#{h.get('rank', '?')} " + (f"p={p:.2f}" if p is not None else "not scored")
+        tip = _short(h.get("statement", ""), 200)
+        lines.append(
+            f'  {_q("h:" + h["id"])} [shape=box, style=filled, fillcolor="#fff4b3", '
+            f"label={_q(label)}, tooltip={_q(tip)}];"
+        )
+    for domain, findings in by_domain.items():
+        shown = [f for f in findings if f["id"] in cited]
+        if not shown:
+            continue
+        colour = DOMAIN_COLOURS.get(domain, OTHER_COLOUR)
+        lines.append(f"  subgraph {_q('cluster_' + domain)} {{")
+        lines.append(f"    label={_q(domain)}; style=filled; color={_q(colour)};")
+        for f in shown:
+            lines.append(
+                f"    {_q('f:' + f['id'])} [shape=note, style=filled, fillcolor=white, "
+                f"label={_q(_short(f.get('claim', ''), 48))}, tooltip={_q(f['id'])}];"
+            )
+        lines.append("  }")
+    for h in hyps:
+        for fid in h.get("finding_ids", []):
+            if fid in cited:
+                lines.append(f"  {_q('h:' + h['id'])} -> {_q('f:' + fid)};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def counterfactual_outcomes(hyp: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each counterfactual with whether the statement beat it (lower perplexity wins,
+    as in BrainBench)."""
+    own = hyp.get("perplexity")
+    out = []
+    for cf in hyp.get("counterfactuals") or []:
+        ppl = cf.get("perplexity")
+        if own is None or ppl is None:
+            outcome = "not scored"
+        elif own < ppl:
+            outcome = "beat"
+        elif own > ppl:
+            outcome = "lost to"
+        else:
+            outcome = "tie"
+        change = (
+            f"{cf.get('original')} → {cf.get('altered')}" if cf.get("original") else cf.get("text")
+        )
+        out.append(
+            {
+                "outcome": outcome,
+                "kind": cf.get("kind"),
+                "change": change,
+                "perplexity": ppl,
+                "text": cf.get("text"),
+            }
+        )
+    return out
