@@ -39,6 +39,8 @@ def test_wheel_maps_the_folders_under_brainweave(tmp_path: Path) -> None:
         "brainweave/agents/__init__.py",
         "brainweave/graphs/__init__.py",
         "brainweave/ui/__init__.py",
+        "brainweave/ui/app.py",
+        "brainweave/ui/views/review.py",
         "brainweave/cli/__init__.py",
     ):
         assert module in names

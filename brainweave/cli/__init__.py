@@ -56,6 +56,9 @@ def _register() -> None:
     from brainweave.cli import sweep
 
     app.command("sweep")(sweep.sweep)
+    from brainweave.cli import ui
+
+    app.command("ui")(ui.ui)
 
 
 _register()

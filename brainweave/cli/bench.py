@@ -59,6 +59,21 @@ def brainbench(
     if png:
         plot_calibration(result, png)
         typer.echo(f"calibration plot in {png}")
+    kept = keep_for_app(result, settings.home)
+    typer.echo(f"kept for the review app's BrainBench page: {kept}")
+
+
+def keep_for_app(result: Any, home: Path) -> Path:
+    """A copy of the result and its calibration plot in ``HOME/bench/<model>.json``
+    and ``.png``, where the review app's BrainBench page looks for them."""
+    from brainweave.scoring.brainbench import plot_calibration
+    from brainweave.ui.bench import paths_for
+
+    js, png = paths_for(home, result.model)
+    js.parent.mkdir(parents=True, exist_ok=True)
+    js.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    plot_calibration(result, png)
+    return js
 
 
 def _progress(total: int) -> Any:
