@@ -67,7 +67,10 @@ _register()
 def main() -> None:
     """Run the CLI; a BrainweaveError becomes a clear message and exit code 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # click returns a command's `typer.Exit(code)` instead of raising it here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except BrainweaveError as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         sys.exit(1)
