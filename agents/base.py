@@ -25,53 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brainweave.agents import entities as ent
 from brainweave.agents import prompts as default_prompts
+from brainweave.agents.extractive import best_sentence, clip, extractive
 from brainweave.agents.models import Finding
 
-log = logging.getLogger(__name__)
+__all__ = ["AgentPrompts", "DomainAgent", "FindingsOut", "best_sentence", "extractive"]
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = set(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "how",
-        "in",
-        "into",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "were",
-        "what",
-        "which",
-        "with",
-        "do",
-        "does",
-        "did",
-        "can",
-        "may",
-        "might",
-        "relate",
-        "relates",
-        "related",
-    ]
-)
+log = logging.getLogger(__name__)
 
 
 class AgentPrompts(BaseModel):
@@ -102,6 +61,7 @@ class DomainAgent:
     # entity kinds this agent looks up when another agent names them
     requery_kinds: ClassVar[tuple[str, ...]] = ("gene", "region", "condition", "intervention")
     requery_template: ClassVar[str] = "{entities}"
+    max_requeries: ClassVar[int] = 3
 
     # ----- building ------------------------------------------------------------------
     @classmethod
@@ -176,7 +136,7 @@ class DomainAgent:
                     )
 
         passages = "\n".join(
-            f"[{lab}] {_clip(h.title + ' :: ' + h.text, 700)}"
+            f"[{lab}] {clip(h.title + ' :: ' + h.text, 700)}"
             for lab, h in zip(labels, hits, strict=True)
         )
         fmt = {
@@ -229,14 +189,17 @@ class DomainAgent:
         up here: the imaging agent looks up the region the clinical agent reported,
         the genetics agent the genes and conditions the others found.
         """
-        names: dict[str, int] = {}
+        q_entities = set(ent.find_entities(question))
+        names: dict[str, float] = {}
         for f in others:
             if f.domain == self.domain:
                 continue
+            # an entity from a finding that is on the question's topic weighs more
+            weight = 2.5 if q_entities & set(f.entities) else 1.0
             for e in f.entities:
                 if ent.kind(e) in self.requery_kinds and e not in ent.GENERIC:
-                    names[ent.label(e)] = names.get(ent.label(e), 0) + 1
-        ranked = sorted(names, key=lambda n: (-names[n], n))[:4]
+                    names[ent.label(e)] = names.get(ent.label(e), 0.0) + weight
+        ranked = sorted(names, key=lambda n: (-names[n], n))[: self.max_requeries]
         return [self.requery_template.format(entities=n, question=question) for n in ranked]
 
     def __repr__(self) -> str:
@@ -245,31 +208,3 @@ class DomainAgent:
 
 def _titles(hits: Sequence[Any], pids: Sequence[str]) -> str:
     return " ".join(h.title for h in hits if h.passage_id in pids)
-
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " ..."
-
-
-def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
-
-
-def extractive(question: str, hits: Sequence[Any], n: int) -> list[tuple[str, str]]:
-    """The best sentence of each of the top passages, verbatim, with its passage id.
-
-    A sentence scores by the question terms it shares (ties: the earlier one).
-    """
-    return [(best_sentence(question, h.text), h.passage_id) for h in hits[:n]]
-
-
-def best_sentence(question: str, text: str, limit: int = 400) -> str:
-    """The sentence of ``text`` sharing most terms with the question (ties: the earlier)."""
-    q = _terms(question)
-    sentences = [s.strip() for s in _SENT.split(text) if len(s.strip()) >= 20]
-    sentences = [s for s in sentences if not s.endswith("?")] or sentences or [text.strip()]
-    # a chunk may start mid-sentence: prefer sentences that start like one
-    sentences = [s for s in sentences if s[0].isupper() or s[0].isdigit()] or sentences
-    best = max(enumerate(sentences), key=lambda p: (len(q & _terms(p[1])), -p[0]))[1]
-    return _clip(best, limit)

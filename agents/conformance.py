@@ -113,8 +113,10 @@ def check_fallback(agent: DomainAgent) -> None:
     assert reason, "an LLM failure must be reported"
     assert findings and all(f.extractive for f in findings), "expected extractive findings"
     for f in findings:
-        text = next(h.text for h in hits if h.passage_id == f.passage_ids[0])
-        assert f.claim in text, "an extractive claim must be a verbatim passage sentence"
+        hit = next(h for h in hits if h.passage_id == f.passage_ids[0])
+        assert f.claim in f"{hit.title}\n{hit.text}", (
+            "an extractive claim must be a verbatim sentence (or the title) of its passage"
+        )
 
 
 def check_requery(agent: DomainAgent) -> None:

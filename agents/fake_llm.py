@@ -25,13 +25,18 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 _PASSAGE = re.compile(r"^\[(P\d+)\]\s*(.+)$", re.M)
 _FINDING = re.compile(r"^\[(F\d+)\]\s*\(([^)]*)\)\s*(.+)$", re.M)
-_BRIDGE = re.compile(r"^BRIDGE:\s*(.+)$", re.M)
+_BRIDGE = re.compile(r"^Bridge:\s*(.+)$", re.M | re.I)
 _QUESTION = re.compile(r"^Question:\s*(.+)$", re.M)
 
 
 def _lower_first(text: str) -> str:
     text = text.strip().rstrip(".")
     return text[0].lower() + text[1:] if len(text) > 1 and not text[:2].isupper() else text
+
+
+def _words(text: str, n: int) -> str:
+    """``text`` cut to at most ``n`` characters at a word boundary."""
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0]
 
 
 def fake_answer(prompt: str, max_findings: int = 3) -> str:
@@ -46,11 +51,16 @@ def fake_answer(prompt: str, max_findings: int = 3) -> str:
             items.append({"claim": best_sentence(question, body), "passage_ids": [label]})
         return json.dumps({"findings": items})
     if "TASK: hypothesis" in prompt:
-        findings = _FINDING.findall(prompt)
+        listed = prompt.rsplit("Findings:", 1)[-1]  # not the prompt's worked example
+        findings = _FINDING.findall(listed)
         bridge = _BRIDGE.search(prompt)
         names = bridge.group(1).strip() if bridge else "a shared factor"
-        parts = [f"the {d.strip()} finding that {_lower_first(c)}" for _, d, c in findings]
-        statement = f"{names} links {' and '.join(parts)}."
+        n = max(1, len(findings))  # one sentence of at most 240 characters
+        room = max(15, (200 - len(names) - 30 * n) // n)
+        parts = [
+            f"the {d.strip()} finding that {_words(_lower_first(c), room)}" for _, d, c in findings
+        ]
+        statement = _words(f"{names} links {' and '.join(parts)}", 238) + "."
         return json.dumps({"statement": statement, "finding_ids": [f for f, _, _ in findings]})
     return "{}"
 

@@ -123,7 +123,7 @@ class LlamaCppChatModel(BaseChatModel):
             out = llama.create_chat_completion(
                 messages=chat,
                 temperature=self.temperature,
-                max_tokens=self.max_tokens,
+                max_tokens=kwargs.get("max_tokens") or self.max_tokens,
                 stop=stop,
                 response_format=fmt,
             )

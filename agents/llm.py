@@ -149,16 +149,22 @@ class LLM:
         prompt: str,
         purpose: str = "",
         json_schema: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
     ) -> str:
         """The model's answer text, ``<think>`` stripped; LLMError on error or timeout.
 
         ``json_schema`` constrains the answer on models that support it (llama.cpp
-        grammars); other models get the prompt alone.
+        grammars); other models get the prompt alone. ``max_tokens`` lowers the
+        model's own limit for this call (models with a ``max_tokens`` setting).
         """
         from langchain_core.messages import HumanMessage, SystemMessage
 
         box: dict[str, Any] = {}
-        extra = {"json_schema": json_schema} if self.supports_json_schema and json_schema else {}
+        extra: dict[str, Any] = {}
+        if self.supports_json_schema and json_schema:
+            extra["json_schema"] = json_schema
+        if max_tokens and getattr(self.model, "max_tokens", None):
+            extra["max_tokens"] = min(max_tokens, self.model.max_tokens)
 
         def work() -> None:
             try:
@@ -206,6 +212,7 @@ class LLM:
         schema: type[T],
         purpose: str = "",
         check: Any = None,
+        max_tokens: int | None = None,
     ) -> T:
         """Parse the answer into ``schema``; retry with the error; LLMError when still bad.
 
@@ -216,7 +223,11 @@ class LLM:
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             text = self.complete(
-                system, attempt_prompt, f"{purpose}#{attempt}", schema.model_json_schema()
+                system,
+                attempt_prompt,
+                f"{purpose}#{attempt}",
+                schema.model_json_schema(),
+                max_tokens,
             )
             try:
                 obj = schema.model_validate(extract_json(text))

@@ -17,6 +17,11 @@ decreased, ...). Name nothing the findings do not name. Cite the ids (F1, F2, ..
 of the findings it rests on: at least two, from different fields.
 Answer with JSON only: {{"statement": "...", "finding_ids": ["F1", "F2"]}}
 
+Example. Bridge: hippocampus. [F1] (genetics) APOE e4 raises the risk of Alzheimer's
+disease. [F2] (neuroimaging) Hippocampal volume is lower in Alzheimer's disease.
+Answer: {{"statement": "APOE e4 carriers show decreased hippocampal volume.",
+"finding_ids": ["F1", "F2"]}}
+
 Question: {question}
 Bridge: {bridge}
 Findings:

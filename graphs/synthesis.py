@@ -13,6 +13,7 @@ rejected, and one left with a single domain is dropped; both are counted.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,8 +108,25 @@ def link_findings(findings: Sequence[Finding], question: str, max_sets: int = 8)
     return out
 
 
+# one sentence: a small model asked for more rambles on until the token limit cuts its JSON
+STATEMENT_CHARS = 260
+STATEMENT_TOKENS = 100
+# a small model opens with a report of the findings rather than the hypothesis itself
+_LEAD_IN = re.compile(
+    r"^(the|these|our|this) (findings?|results?|data|studies|study|evidence) "
+    r"(suggests?|indicates?|shows?|implies?|imply) (that )?",
+    re.I,
+)
+
+
+def tidy(statement: str) -> str:
+    """The statement without a report-style lead-in, capitalised, on one line."""
+    text = _LEAD_IN.sub("", " ".join(statement.split()))
+    return text[:1].upper() + text[1:]
+
+
 class HypothesisOut(BaseModel):
-    statement: str = Field(min_length=12)
+    statement: str = Field(min_length=12, max_length=STATEMENT_CHARS)
     finding_ids: list[str] = Field(min_length=2)
 
 
@@ -176,12 +194,13 @@ def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, 
             HypothesisOut,
             purpose="synthesis",
             check=check,
+            max_tokens=STATEMENT_TOKENS,
         )
     except Exception as err:  # unusable: the template keeps the run going
         reason = str(getattr(err, "message", err))
         return template_statement(s), [f.id for f in s.findings], "template", reason
     ids = list(dict.fromkeys(r for r in map(resolve, out.finding_ids) if r))
-    return out.statement.strip(), ids, "llm", None
+    return tidy(out.statement), ids, "llm", None
 
 
 def verify(

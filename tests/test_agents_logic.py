@@ -188,6 +188,31 @@ def test_extractive_picks_the_sentence_that_matches_the_question() -> None:
     assert claim == "The effect is larger in women." and pid == hits[0].passage_id
 
 
+def test_extractive_passes_over_lists_and_prefers_named_entities() -> None:
+    card = sample_hits("neuroimaging")[0].model_copy(
+        update={
+            "doc_id": "PMID:1",
+            "title": "Verbal memory impairment in Alzheimer's disease: an MRI study",
+            "text": "(-22, -18, -8) left; (-52, -62, 24) left; (-24, 52, 2) left; (8, 24, 48).",
+        }
+    )
+    prose = card.model_copy(
+        update={
+            "doc_id": "PMID:2",
+            "passage_id": "p2#0",
+            "text": "Key terms of its abstract: memory, atrophy, hippocampal, volume. "
+            "We studied memory in a group of older adults over two years. "
+            "Hippocampal atrophy predicted memory decline in APOE e4 carriers.",
+        }
+    )
+    second_chunk = prose.model_copy(update={"passage_id": "p2#1"})
+    found = extractive("memory decline and atrophy", [card, prose, second_chunk], 3)
+    assert found == [
+        ("Verbal memory impairment in Alzheimer's disease: an MRI study", card.passage_id),
+        ("Hippocampal atrophy predicted memory decline in APOE e4 carriers.", "p2#0"),
+    ], "coordinates give way to the title; one finding per record"
+
+
 def test_requery_looks_up_other_domains_entities() -> None:
     imaging = Finding(
         id="neuroimaging:r0:1",

@@ -28,7 +28,11 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     home = tmp_path_factory.mktemp("graph") / "home"
     s = load_settings(
-        profile="fast", home=home, data_dir=DATA_DIR, index={"max_docs_per_source": 150}
+        profile="fast",
+        home=home,
+        data_dir=DATA_DIR,
+        index={"max_docs_per_source": 150},
+        agents={"findings": "llm"},  # the agents' LLM path, with the deterministic fake
     )
     build_indexes(s)
     return s
@@ -234,11 +238,14 @@ def test_brainweave_ask_takes_settings_as_keywords(settings: Settings) -> None:
         brainweave.ask(QUESTION, settings=settings, home=settings.home)
 
 
-def test_extractive_findings_by_setting(settings: Settings) -> None:
+def test_extractive_findings_by_default(settings: Settings) -> None:
+    assert load_settings().agents.findings == "extractive"
     s = settings.model_copy(
         update={"agents": settings.agents.model_copy(update={"findings": "extractive"})}
     )
     r = ask(QUESTION, settings=s, rounds=0)
+    texts = {p["passage_id"]: p for p in r.provenance["retrieved"]}
+    assert len({texts[f.passage_ids[0]]["doc_id"] for f in r.findings}) == len(r.findings)
     assert r.findings and all(f.extractive for f in r.findings)
     assert not [i for i in r.issues if i.stage == "llm"]
     calls = [c["purpose"] for c in r.provenance["llm_calls"]]

@@ -172,3 +172,13 @@ def test_exchange_stops_when_no_query_is_new_or_at_the_limit() -> None:
     g = G.model_copy(update={"entities": []})  # nothing to look up
     up = _exchange([g], 0)
     assert up["pending"] == {} and up["stop_reason"] == "no new queries after round 0"
+
+
+def test_report_style_lead_ins_are_trimmed() -> None:
+    from brainweave.graphs.synthesis import tidy
+
+    assert tidy("The findings suggest that APOE e4 carriers lose hippocampal volume.") == (
+        "APOE e4 carriers lose hippocampal volume."
+    )
+    assert tidy("These results indicate  more atrophy.") == "More atrophy."
+    assert tidy("APOE e4 raises risk.") == "APOE e4 raises risk."
