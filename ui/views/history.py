@@ -52,7 +52,11 @@ def render() -> None:
     run = runs.load_run(s.home, run_id)
     history = store.history(run_id)
     st.markdown("**Hypotheses and their latest decisions**")
-    st.dataframe(export.rows(run, history), hide_index=True)
+    shown = [
+        {k: v for k, v in row.items() if k not in ("run_id", "question")}
+        for row in export.rows(run, history)
+    ]
+    st.dataframe(shown, hide_index=True)
     c1, c2 = st.columns(2)
     c1.download_button(
         "Export CSV",
@@ -89,4 +93,4 @@ def _agreement(latest: object) -> None:
         "rejected one (0.5 = chance)."
     )
     if a.points:
-        st.pyplot(plot(a), clear_figure=True)
+        st.pyplot(plot(a), clear_figure=True, width=640)

@@ -34,6 +34,12 @@ def render_run(run_id: str) -> None:
         f"run {run_id} · {len(run.get('findings') or [])} findings · {len(hyps)} hypotheses · "
         f"LLM {prov.get('llm')} · scorer {prov.get('scorer')} · {prov.get('wall_s', '?')} s"
     )
+    issues = prov.get("issues") or []
+    if issues:
+        st.warning(
+            f"{len(issues)} notes from the agents (failed or fallen-back steps): "
+            "see the Agents' exchange tab."
+        )
     t_hyp, t_ev, t_ex = st.tabs(["Hypotheses", "Evidence", "Agents' exchange"])
     with t_hyp:
         if not hyps:
@@ -145,6 +151,11 @@ def _review_form(run: dict[str, Any], h: dict[str, Any]) -> None:
     preview = st.session_state.get(preview_key)
     if preview is not None:
         st.info(f"Re-scored “{preview[0]}”: {_scores_line(preview[1])}")
+        if preview[1].scorer != h.get("scorer"):
+            st.caption(
+                f"scored by {preview[1].scorer}; the run used {h.get('scorer')}: the app's "
+                "settings choose the scorer, so the numbers may not compare"
+            )
     if save:
         with common.guarded("saving the decision"):
             _save(run, h, decision, edited.strip(), note.strip(), preview)
