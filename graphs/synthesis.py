@@ -119,9 +119,14 @@ _LEAD_IN = re.compile(
 )
 
 
+_STUDY = re.compile(r"^(the|this|our) (study|trial|aim|goal|objective|purpose)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")
+
+
 def tidy(statement: str) -> str:
-    """The statement without a report-style lead-in, capitalised, on one line."""
-    text = _LEAD_IN.sub("", " ".join(statement.split()))
+    """The first sentence of a statement, without a report-style lead-in, capitalised."""
+    text = _SENTENCE_END.split(" ".join(statement.split()), maxsplit=1)[0]
+    text = _LEAD_IN.sub("", text)
     return text[:1].upper() + text[1:]
 
 
@@ -181,7 +186,9 @@ def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, 
         bad = [x for x in out.finding_ids if resolve(x) is None]
         if bad:
             raise ValueError(f"finding ids {bad} are not among the given findings")
-        problem = ungrounded(out.statement, s, question)
+        if _STUDY.match(tidy(out.statement)):
+            raise ValueError("the statement describes a study; state a hypothesis instead")
+        problem = ungrounded(tidy(out.statement), s, question)
         if problem:
             raise ValueError(problem)
 

@@ -182,3 +182,15 @@ def test_report_style_lead_ins_are_trimmed() -> None:
     )
     assert tidy("These results indicate  more atrophy.") == "More atrophy."
     assert tidy("APOE e4 raises risk.") == "APOE e4 raises risk."
+    assert tidy("APOE e4 raises risk. The study also found more.") == "APOE e4 raises risk."
+    assert tidy("Risk rises 2.5 fold in e4 carriers.") == "Risk rises 2.5 fold in e4 carriers."
+
+
+def test_a_study_description_is_not_a_hypothesis() -> None:
+    study = (
+        '{"statement": "The study examines APOE e4 in Alzheimer\'s disease and hippocampal '
+        'atrophy.", "finding_ids": ["F1", "F2"]}'
+    )
+    llm = LLM(GenericFakeChatModel(messages=iter([study] * 2)), timeout_s=5)
+    (h,), _, problems = synthesise(llm, "APOE", [G, M], RETRIEVED)
+    assert h.phrased_by == "template" and "describes a study" in problems[0]
