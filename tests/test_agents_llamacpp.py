@@ -28,7 +28,7 @@ def test_ask_with_the_packaged_local_llm(tmp_path: Path) -> None:
             "timeout_s": 120,
             "max_tokens": 96,
         },
-        agents={"max_findings": 1, "max_hypotheses": 1, "k": 3},
+        agents={"findings": "llm", "max_findings": 1, "max_hypotheses": 1, "k": 3},
     )
     build_indexes(s, ["neuroimaging", "clinical"])
     r = ask(
