@@ -110,13 +110,14 @@ class LocalExecutor:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        pool.shutdown(wait=False, cancel_futures=True)
         # ProcessPoolExecutor has no public way to stop a running task before 3.14
         # (terminate_workers); these are this executor's own children
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in procs:
             proc.join(timeout=5)
 
 

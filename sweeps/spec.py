@@ -53,7 +53,7 @@ LOCAL_FIELDS: dict[str, tuple[str, ...]] = {
     "": ("home", "data_dir"),
     "index": ("dir",),
     "scorer": ("cache_dir", "threads"),
-    "llm": ("timeout_s", "api_key_env"),
+    "llm": ("timeout_s", "api_key_env", "threads"),
     "embedder": ("device", "batch_size"),
 }
 

@@ -126,7 +126,7 @@ def preflight(tasks: list[RunTask]) -> None:
             "the sweep cannot start:\n    " + "\n    ".join(problems),
             "fix the spec (grid values, settings) or build the missing indexes, then rerun",
         )
-    seeds = {t.setting.get("seed") for t in tasks} - {None}
+    seeds = {int(t.setting["seed"]) for t in tasks if t.setting.get("seed") is not None}
     if len(seeds) > 1:
         log.warning(
             "seeds %s are recorded but change no answer: the LLM backends are deterministic "

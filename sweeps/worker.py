@@ -17,20 +17,28 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 from typing import Any
 
+from brainweave.settings import Settings
 from brainweave.sweeps.spec import RunTask
 
 log = logging.getLogger(__name__)
 
+_THREADS: int | None = None  # this worker's share of the cores, set by init_worker
+
 
 def init_worker(threads: int | None = None, ignore_sigint: bool = True) -> None:
-    """Set up a worker process: the parent handles Ctrl-C (and stops the workers),
-    and the cores are shared out between workers."""
+    """Set up a local worker process: the parent handles Ctrl-C (and stops the
+    workers), the cores are shared out between workers, and a worker whose parent
+    died (kill -9) exits instead of lingering."""
+    global _THREADS
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _exit_with_parent()
+    _THREADS = threads
     if threads:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, str(threads))
@@ -40,6 +48,18 @@ def init_worker(threads: int | None = None, ignore_sigint: bool = True) -> None:
             torch.set_num_threads(threads)
         except ImportError:
             pass
+
+
+def _exit_with_parent(every_s: float = 1.0) -> None:
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent:  # re-parented: the sweep process is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def _clear_checkpoint(task: RunTask) -> None:
@@ -56,6 +76,18 @@ def _clear_checkpoint(task: RunTask) -> None:
         cp.conn.close()
 
 
+def worker_settings(task: RunTask) -> Settings:
+    """The run's settings, with this worker's share of the cores where they say nothing
+    (thread counts are machine-local: they are not part of the run id)."""
+    s = task.to_settings()
+    if _THREADS:
+        if s.scorer.threads is None:
+            s.scorer.threads = _THREADS
+        if getattr(s.llm, "threads", 0) is None:
+            s.llm.threads = _THREADS  # type: ignore[attr-defined,unused-ignore]
+    return s
+
+
 def run_task(task: RunTask) -> dict[str, Any]:
     """Run one (question, setting); the outcome as a dict, never an exception."""
     from brainweave.graphs.run import ask
@@ -64,7 +96,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     where = f"{socket.gethostname()}:{os.getpid()}"
     try:
         _clear_checkpoint(task)
-        result = ask(task.question, settings=task.to_settings(), run_id=task.run_id)
+        result = ask(task.question, settings=worker_settings(task), run_id=task.run_id)
         return {
             "run_id": task.run_id,
             "status": "ok",
