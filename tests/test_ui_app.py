@@ -72,7 +72,9 @@ def asked(question: str = QUESTION) -> AppTest:
     at.text_area(key="question").input(question)
     ok(at.button(key="ask_button").click().run())
     job = at.session_state["job"]
-    assert any(s.label.startswith("Running") for s in at.status), "progress is shown"
+    assert any(s.label.startswith("Running") and s.state == "running" for s in at.status), (
+        "live progress is shown while the run goes on"
+    )
     job.thread.join(60)
     assert job.done, "the run finished"
     ok(at.run())

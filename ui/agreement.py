@@ -80,6 +80,7 @@ def plot(result: Agreement) -> Any:
         jitter = [i + (((k * 7919) % 13) - 6) / 40 for k in range(len(ys))]
         ax.scatter(ys, jitter, color=colours[dec], alpha=0.8, s=24, label=dec)
     ax.set_yticks(range(len(order)), order)
+    ax.set_ylim(-0.5, len(order) - 0.5)
     ax.set_xlim(0, 1)
     ax.set_xlabel("plausibility shown to the reviewer")
     title = "no accept/reject pair yet" if result.auc is None else f"AUC {result.auc:.2f}"

@@ -51,13 +51,13 @@ def _start(question: str, agents: list[str], rounds: int, over: dict[str, Any]) 
     st.session_state.pop("job_error", None)
 
 
-def _events(events: list[Event]) -> None:
+def _events(events: list[Event], where: Any = st) -> None:
     for ev in events:
-        st.markdown(f"**{ev.text}**")
+        where.markdown(f"**{ev.text}**")
         for d in ev.details[:8]:
-            st.caption(d)
+            where.caption(d)
         if len(ev.details) > 8:
-            st.caption(f"… and {len(ev.details) - 8} more")
+            where.caption(f"… and {len(ev.details) - 8} more")
 
 
 @st.fragment(run_every=POLL_S)
@@ -68,11 +68,12 @@ def _progress() -> None:
     if job.done:
         st.rerun()  # the whole page: the run opens below the form
     took = f"{time.time() - job.started:.0f} s"
-    with st.status(f"Running ({took}): {job.question}", expanded=True, state="running"):
-        events = job.snapshot()
-        if not events:
-            st.write("loading models and indexes…")
-        _events(events)
+    # written into, not used as a context manager: leaving the `with` would mark it complete
+    status = st.status(f"Running ({took}): {job.question}", expanded=True, state="running")
+    events = job.snapshot()
+    if not events:
+        status.write("loading models and indexes…")
+    _events(events, status)
 
 
 def _form(s: Settings, running: bool) -> None:
