@@ -163,7 +163,7 @@ def ungrounded(statement: str, s: LinkedSet, question: str) -> str | None:
         want = ", ".join(ent.label(e) for e in s.bridge)
         return f"the statement does not name the bridge ({want})"
     known = {e for f in s.findings for e in f.entities} | set(ent.find_entities(question))
-    extra = sorted(e for e in named - known if ent.kind(e) in GROUNDED_KINDS)
+    extra = sorted(e for e in named - known - GENERIC if ent.kind(e) in GROUNDED_KINDS)
     if extra:
         names = ", ".join(ent.label(e) for e in extra)
         return f"the statement names {names}, which none of the findings mention"
