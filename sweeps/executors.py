@@ -69,11 +69,11 @@ class LocalExecutor:
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    def _new_pool(self, tasks: int) -> ProcessPoolExecutor:
         import multiprocessing
 
         return ProcessPoolExecutor(
-            max_workers=self.workers,
+            max_workers=max(1, min(self.workers, tasks)),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
             initargs=(threads_per_worker(self.workers),),
@@ -82,7 +82,7 @@ class LocalExecutor:
     def run(self, tasks: list[RunTask]) -> Iterator[Outcome]:
         queue = list(reversed(tasks))
         inflight: dict[Future[dict[str, Any]], RunTask] = {}
-        self._pool = self._new_pool()
+        self._pool = self._new_pool(len(queue))
         while queue or inflight:
             while queue and len(inflight) < 2 * self.workers:
                 task = queue.pop()
@@ -102,7 +102,7 @@ class LocalExecutor:
                     inflight.pop(fut)
                     yield task, _died(task, BrokenProcessPool("the pool broke"))
                 self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._new_pool()
+                self._pool = self._new_pool(len(queue))
         self._pool.shutdown(wait=True)
         self._pool = None
 

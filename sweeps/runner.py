@@ -8,8 +8,12 @@ failed runs are tried again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,8 +104,9 @@ def sweep(
         failed_now = 0
         bar = _bar(len(tasks), len(tasks) - len(todo), progress, ex.name, ex.workers)
         try:
-            for task, outcome in ex.run(todo):
-                store.record(task, outcome)
+            for task, outcome in ex.run(todo) if todo else ():
+                with _ctrl_c_deferred():  # a run's files are written whole or not at all
+                    store.record(task, outcome)
                 if outcome["status"] != "ok":
                     failed_now += 1
                     log.warning("run %s failed: %s", task.run_id, outcome.get("error"))
@@ -126,6 +131,19 @@ def sweep(
     hyps.attrs["summary"] = summ
     hyps.attrs["out"] = str(out)
     return hyps
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) until the block ends (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _bar(total: int, initial: int, enabled: bool, name: str, workers: int) -> Any:

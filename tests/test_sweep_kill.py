@@ -97,9 +97,10 @@ def test_kill_9_then_rerun_finishes_exactly_once(spec: Path, tmp_path: Path, wor
     check_complete(spec, out)
 
 
-def test_ctrl_c_stops_cleanly_and_rerun_finishes(spec: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_cleanly_and_rerun_finishes(spec: Path, tmp_path: Path, workers: str) -> None:
     out = tmp_path / "out"
-    proc = start(spec, out, "--workers", "2")
+    proc = start(spec, out, "--workers", workers)
     wait_for_lines(out, 3, proc)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     code, err = finish(proc)
