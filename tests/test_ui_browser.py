@@ -128,3 +128,54 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
     assert (decision, reviewer, note) == ("accept", "Grace", "checked in the browser")
     assert (home / "runs" / run_id / "provenance.json").is_file()
     assert '"plausibility"' in scores
+
+
+def test_two_tabs_saving_at_once_lose_nothing(server: tuple[str, Path]) -> None:
+    """Two browser tabs (two Streamlit sessions) review the same run and save together."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from brainweave.graphs.run import ask
+
+    url, home = server
+    settings = load_settings(
+        profile="fast", home=home, data_dir=DATA_DIR, index={"max_docs_per_source": 150}
+    )
+    run_id = ask(QUESTION, settings=settings).run_id  # the newest run, opened from History
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=_chromium(), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            tabs = []
+            for who in ("Tab One", "Tab Two"):
+                page = browser.new_page(viewport={"width": 1400, "height": 1600})
+                page.set_default_timeout(60_000)
+                page.goto(url)
+                page.get_by_label("Reviewer name").fill(who)
+                page.get_by_label("Reviewer name").press("Enter")
+                page.get_by_text("History", exact=True).click()
+                page.get_by_role("button", name="Open for review").click()
+                expect(page.get_by_role("button", name="Save decision").first).to_be_visible()
+                tabs.append(page)
+            for page, choice in zip(tabs, ("reject", "accept"), strict=True):
+                form = page.get_by_test_id("stForm").nth(1)
+                form.get_by_text(choice, exact=True).click()
+            for page in tabs:  # both saves are in flight together
+                page.get_by_test_id("stForm").nth(1).get_by_role(
+                    "button", name="Save decision"
+                ).click(no_wait_after=True)
+            rows: list[tuple[str, str, str]] = []
+            deadline = time.time() + 30
+            while len(rows) < 2 and time.time() < deadline:
+                time.sleep(0.5)
+                with sqlite3.connect(home / "reviews.sqlite") as conn:
+                    rows = conn.execute(
+                        "SELECT reviewer, decision, run_id FROM decisions "
+                        "WHERE reviewer LIKE 'Tab %'"
+                    ).fetchall()
+            for page in tabs:  # each tab shows the latest decision, whoever made it
+                expect(page.get_by_text("Latest: ").first).to_be_visible()
+            tabs[0].screenshot(path=str(SHOTS / "two-tabs.png"), full_page=True)
+        finally:
+            browser.close()
+    assert sorted(rows) == [("Tab One", "reject", run_id), ("Tab Two", "accept", run_id)]
