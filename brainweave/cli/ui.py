@@ -48,6 +48,9 @@ def streamlit_command(host: str, port: int) -> list[str]:
         "false",
         "--client.toolbarMode",
         "minimal",
+        # the app shows its own errors with a next step; anything it missed shows no traceback
+        "--client.showErrorDetails",
+        "type",
     ]
 
 

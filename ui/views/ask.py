@@ -62,6 +62,11 @@ def _events(events: list[Event], where: Any = st) -> None:
 
 @st.fragment(run_every=POLL_S)
 def _progress() -> None:
+    with common.guarded("showing the progress"):
+        _progress_body()
+
+
+def _progress_body() -> None:
     job: RunJob | None = st.session_state.get("job")
     if job is None:
         return
