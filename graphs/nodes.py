@@ -220,31 +220,32 @@ def score(svc: Services, state: RunState) -> dict[str, Any]:
             "issues": [_issue("scorer", "score", msg)],
             "timings": {"scoring": time.perf_counter() - t0},
         }
-    out = []
-    for h, res in zip(hyps, results, strict=True):
-        out.append(
-            {
-                **h,
-                "scorable": res.scorable,
-                "score_reason": res.reason,
-                "plausibility": res.plausibility,
-                "p_vs_all": res.p_vs_all,
-                "perplexity": res.score.perplexity if res.score else None,
-                "counterfactuals": [
-                    {
-                        "text": v.text,
-                        "perplexity": v.perplexity,
-                        "kind": v.kind,
-                        "original": v.original,
-                        "altered": v.altered,
-                    }
-                    for v in res.variants
-                ],
-                "memorisation_flag": res.memorised,
-                "scorer": res.model,
-            }
-        )
+    out = [{**h, **score_fields(res)} for h, res in zip(hyps, results, strict=True)]
     return {"hypotheses": out, "timings": {"scoring": time.perf_counter() - t0}}
+
+
+def score_fields(res: Any) -> dict[str, Any]:
+    """A hypothesis's score fields from the scorer's result for its statement (the
+    graph's score step and the app's re-scoring of an edited statement)."""
+    return {
+        "scorable": res.scorable,
+        "score_reason": res.reason,
+        "plausibility": res.plausibility,
+        "p_vs_all": res.p_vs_all,
+        "perplexity": res.score.perplexity if res.score else None,
+        "counterfactuals": [
+            {
+                "text": v.text,
+                "perplexity": v.perplexity,
+                "kind": v.kind,
+                "original": v.original,
+                "altered": v.altered,
+            }
+            for v in res.variants
+        ],
+        "memorisation_flag": res.memorised,
+        "scorer": res.model,
+    }
 
 
 def rank(state: RunState) -> dict[str, Any]:

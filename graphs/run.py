@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,14 @@ class RunResult(BaseModel):
         }
 
 
+def shared_scorer(settings: Settings) -> Any:
+    """The scorer of these settings, loaded once per process (runs, the app's re-scoring)."""
+    from brainweave.graphs.scorers import make_scorer
+
+    key = f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}"
+    return shared("scorer", key, lambda: make_scorer(settings))
+
+
 def runs_dir(settings: Settings) -> Path:
     return settings.home / "runs"
 
@@ -91,7 +100,6 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
     from brainweave.agents.llm import LLM
     from brainweave.agents.registry import AgentRegistry
     from brainweave.graphs.nodes import Services
-    from brainweave.graphs.scorers import make_scorer
     from brainweave.retrieval import Retriever
     from brainweave.retrieval.embedder import load_embedder
     from brainweave.retrieval.store import IndexStore, build_command
@@ -128,15 +136,7 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
             ),
         ),
         llm=llm,
-        scorer_factory=(lambda: scorer)
-        if scorer is not None
-        else (
-            lambda: shared(
-                "scorer",
-                f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}",
-                lambda: make_scorer(settings),
-            )
-        ),
+        scorer_factory=(lambda: scorer) if scorer is not None else partial(shared_scorer, settings),
         k=settings.agents.k,
         max_findings=settings.agents.max_findings,
         max_hypotheses=settings.agents.max_hypotheses,

@@ -13,36 +13,16 @@ from brainweave.ui.store import Scores
 
 def scorer_for(settings: Settings) -> Any:
     """The graph's scorer for these settings, shared with ``ask`` in this process."""
-    from brainweave.graphs.run import shared
-    from brainweave.graphs.scorers import make_scorer
+    from brainweave.graphs.run import shared_scorer
 
-    key = f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}"
-    return shared("scorer", key, lambda: make_scorer(settings))
+    return shared_scorer(settings)
 
 
 def rescore(statement: str, hypothesis: dict[str, Any], run: dict[str, Any], scorer: Any) -> Scores:
     """Scores of ``statement`` under the evidence of ``hypothesis`` in ``run``."""
-    from brainweave.graphs.nodes import evidence_for
+    from brainweave.graphs.nodes import evidence_for, score_fields
     from brainweave.scoring import score_hypotheses
 
     evidence = evidence_for(hypothesis, {"findings": run.get("findings") or []})
     res = score_hypotheses([statement], context=[evidence], scorer=scorer)[0]
-    return Scores(
-        plausibility=res.plausibility,
-        p_vs_all=res.p_vs_all,
-        perplexity=res.score.perplexity if res.score else None,
-        memorisation_flag=res.memorised,
-        scorable=res.scorable,
-        score_reason=res.reason,
-        scorer=res.model,
-        counterfactuals=[
-            {
-                "text": v.text,
-                "perplexity": v.perplexity,
-                "kind": v.kind,
-                "original": v.original,
-                "altered": v.altered,
-            }
-            for v in res.variants
-        ],
-    )
+    return Scores(**score_fields(res))
