@@ -36,7 +36,8 @@ def _lower_first(text: str) -> str:
 
 def _words(text: str, n: int) -> str:
     """``text`` cut to at most ``n`` characters at a word boundary."""
-    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0]
+    text = text if len(text) <= n else text[:n].rsplit(" ", 1)[0]
+    return text.rstrip(" ,;:.")
 
 
 def fake_answer(prompt: str, max_findings: int = 3) -> str:
