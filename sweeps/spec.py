@@ -259,7 +259,10 @@ def setting_of(settings: Settings, point: dict[str, Any]) -> dict[str, Any]:
         "rounds": settings.agents.rounds,
         "k": settings.agents.k,
         "generator": settings.llm.model,
-        "scorer": settings.scorer.model,
+        # the scorer's LM, or the model-free stand-in ('lexical') the settings use instead
+        "scorer": settings.scorer.model
+        if settings.agents.scorer == "brainbench"
+        else settings.agents.scorer,
         "seed": point.get("seed"),
     }
 

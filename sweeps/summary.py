@@ -100,19 +100,28 @@ def plot(hyps: pd.DataFrame, settings: list[str], path: Path, accept: float = AC
     for x, d in zip(positions, data, strict=True):
         ax.scatter([x] * len(d), d, s=8, alpha=0.4)
     ax.axhline(accept, color="grey", linestyle="--", linewidth=0.8)
+    varying, common = split_labels(settings)
     ax.set_xticks(positions)
     ax.set_xticklabels(
-        [s.replace(" ", "\n") + f"\n(n={len(d)})" for s, d in zip(settings, data, strict=True)],
+        [s.replace(" ", "\n") + f"\n(n={len(d)})" for s, d in zip(varying, data, strict=True)],
         fontsize=7,
     )
     ax.set_ylabel("plausibility")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title("Plausibility of hypotheses per setting")
+    ax.set_title("Plausibility of hypotheses per setting" + (f"\n{common}" if common else ""))
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     atomic_write(path, buf.getvalue())
+
+
+def split_labels(labels: list[str]) -> tuple[list[str], str]:
+    """('k=3 seed=0'-style labels without the parts every label shares, the shared part)."""
+    parts = [label.split(" ") for label in labels]
+    shared = [p for p in parts[0] if all(p in other for other in parts)] if parts else []
+    varying = [" ".join(p for p in ps if p not in shared) or "default" for ps in parts]
+    return varying, " ".join(shared)
 
 
 def to_markdown(summary: dict[str, Any]) -> str:

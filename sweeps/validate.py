@@ -126,6 +126,11 @@ def preflight(tasks: list[RunTask]) -> None:
             "the sweep cannot start:\n    " + "\n    ".join(problems),
             "fix the spec (grid values, settings) or build the missing indexes, then rerun",
         )
+    if (
+        any(t.to_settings().agents.scorer != "brainbench" for t in seen.values())
+        and len({t.settings["scorer"]["model"] for t in seen.values()}) > 1
+    ):
+        log.warning("the grid's scorer models change nothing where agents.scorer is 'lexical'")
     seeds = {int(t.setting["seed"]) for t in tasks if t.setting.get("seed") is not None}
     if len(seeds) > 1:
         log.warning(

@@ -83,8 +83,8 @@ def worker_settings(task: RunTask) -> Settings:
     if _THREADS:
         if s.scorer.threads is None:
             s.scorer.threads = _THREADS
-        if getattr(s.llm, "threads", 0) is None:
-            s.llm.threads = _THREADS  # type: ignore[attr-defined,unused-ignore]
+        if s.llm.threads is None:
+            s.llm.threads = _THREADS
     return s
 
 

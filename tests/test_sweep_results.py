@@ -79,3 +79,11 @@ def test_one_writer_per_directory(tmp_path: Path) -> None:
     with ResultStore(tmp_path / "out"), pytest.raises(BrainweaveError, match="another sweep"):
         ResultStore(tmp_path / "out")
     ResultStore(tmp_path / "out").close()  # free again once the first is closed
+
+
+def test_plot_labels_keep_only_what_varies() -> None:
+    from brainweave.sweeps.summary import split_labels
+
+    labels = ["agents=all rounds=0 k=3", "agents=all rounds=1 k=3"]
+    assert split_labels(labels) == (["rounds=0", "rounds=1"], "agents=all k=3")
+    assert split_labels(["agents=all"]) == (["default"], "agents=all")
