@@ -294,10 +294,14 @@ def expand(
         setting = setting_of(s, point)
         exp = experiment_settings(s)
         resolved.append((s, setting, exp, content_id({"settings": exp, "seed": point.get("seed")})))
-    tasks = []
+    tasks: list[RunTask] = []
+    seen: set[str] = set()
     for q in questions:
         for s, setting, exp, sid in resolved:
             rid = content_id({"question": q, "settings": exp, "seed": setting["seed"]})
+            if rid in seen:  # two grid points that resolve to the same settings
+                continue
+            seen.add(rid)
             tasks.append(
                 RunTask(
                     run_id=f"sw-{rid}",
@@ -307,6 +311,11 @@ def expand(
                     settings=s.model_dump(mode="json"),
                 )
             )
+    if len(tasks) < len(questions) * len(points):
+        log.warning(
+            "%d grid point(s) resolve to settings already in the grid; each runs once",
+            len(points) - len({r[3] for r in resolved}),
+        )
     return tasks
 
 

@@ -33,6 +33,11 @@ def test_grid_expands_to_every_question_and_setting(tmp_path: Path) -> None:
     assert {t.setting["k"] for t in tasks} == {3, 5}
 
 
+def test_grid_points_with_the_same_settings_run_once(tmp_path: Path) -> None:
+    tasks = expand(load_spec(spec_dict(tmp_path, k=[5, 5], rounds=[1, 1])))
+    assert len(tasks) == len(QUESTIONS) == len({t.run_id for t in tasks})
+
+
 def test_scalars_lists_and_agent_lists_mean_the_same(tmp_path: Path) -> None:
     a = expand(load_spec(spec_dict(tmp_path, rounds=1, agents=[["genetics", "clinical"]])))
     b = expand(load_spec(spec_dict(tmp_path, rounds=[1], agents="genetics, clinical")))
