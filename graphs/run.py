@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -259,7 +260,10 @@ def _execute(
     result.provenance = provenance(s, svc, registry, state, started, wall, cp_path)
     out = runs_dir(s) / run_id / "provenance.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
+    # whole or absent: the app and sweeps read these records while runs go on
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, out)
     result.provenance["record"] = str(out)
     return result
 
