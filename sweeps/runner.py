@@ -91,6 +91,9 @@ def sweep(
     DataFrame has the columns of ``hypotheses.parquet``; ``df.attrs["runs"]`` is
     the per-run table (status, error, hypotheses count) and ``df.attrs["summary"]``
     the summary. Ctrl-C stops the sweep, keeping what finished; call again to go on.
+
+    Worker processes are spawned, so a script (not a notebook) that uses
+    ``workers > 1`` must call this under ``if __name__ == "__main__":``.
     """
     parsed = load_spec(spec)
     tasks = plan(parsed, profile=profile, config_file=config_file)
@@ -126,7 +129,13 @@ def sweep(
         summ = summary_mod.summarise(runs, hyps, accept=accept, name=parsed.name)
         labels = _setting_labels(tasks)
         summ["settings"] = labels
-        summary_mod.write(out, summ, hyps, labels)
+        try:
+            summary_mod.write(out, summ, hyps, labels)
+        except OSError as err:
+            raise SweepWriteError(
+                f"could not write the summary in {out}: {err}",
+                "free some disk space and rerun the same command (nothing is rerun)",
+            ) from err
     hyps.attrs["runs"] = runs
     hyps.attrs["summary"] = summ
     hyps.attrs["out"] = str(out)

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -32,14 +32,23 @@ def spec(home: Path, tmp_path: Path) -> Path:
     return write_spec(tmp_path / "spec.yaml", spec_dict(home, many_questions(N), rounds=[1]))
 
 
-def start(spec: Path, out: Path, *extra: str, **kw: Any) -> subprocess.Popen[bytes]:
+def start(
+    spec: Path, out: Path, *extra: str, preexec: Callable[[], None] | None = None
+) -> subprocess.Popen[bytes]:
+    def as_a_terminal_job() -> None:
+        # a job started from a terminal takes Ctrl-C; a test runner started in the
+        # background (`cmd &`) may ignore SIGINT, and its children would inherit that
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if preexec is not None:
+            preexec()
+
     cmd = [sys.executable, "-m", "brainweave", "sweep", str(spec), "--out", str(out)]
     return subprocess.Popen(
         [*cmd, "--no-progress", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a shell job would be
-        **kw,
+        preexec_fn=as_a_terminal_job,
     )
 
 
@@ -126,7 +135,7 @@ def test_full_disk_stops_with_a_clear_error_and_rerun_finishes(spec: Path, tmp_p
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    code, err = finish(start(spec, out, preexec_fn=limited))
+    code, err = finish(start(spec, out, preexec=limited))
     assert code == 1, err
     assert "rerun the same command" in err, err
     raw = (out / "runs.jsonl").read_bytes()
