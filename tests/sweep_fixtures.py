@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from brainweave.retrieval import build_indexes
@@ -60,3 +61,14 @@ def spec_dict(home: Path, questions: list[str] | None = None, **grid: Any) -> di
 def write_spec(path: Path, spec: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """The same runs gave the same hypotheses, scores and all (the fast profile is exact)."""
+    key = ["run_id", "hypothesis_id"]
+    cols = [*key, "statement", "plausibility", "perplexity", "domains", "memorisation_flag"]
+    a = a[cols].sort_values(key).reset_index(drop=True)
+    b = b[cols].sort_values(key).reset_index(drop=True)
+    assert len(a) == len(b) > 0
+    assert a.drop(columns=["domains"]).equals(b.drop(columns=["domains"]))
+    assert [list(x) for x in a["domains"]] == [list(x) for x in b["domains"]]

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 import brainweave
-from tests.sweep_fixtures import build_fast_home, spec_dict
-from tests.test_sweep_run import assert_same
+from tests.sweep_fixtures import assert_same, build_fast_home, spec_dict
 
 ray = pytest.importorskip("ray")
 

@@ -12,7 +12,7 @@ import pytest
 
 import brainweave
 from brainweave.sweeps.runner import load_results
-from tests.sweep_fixtures import QUESTIONS, build_fast_home, spec_dict
+from tests.sweep_fixtures import QUESTIONS, assert_same, build_fast_home, spec_dict
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +120,3 @@ def test_worker_processes_give_the_same_results(
     assert_same(hyps, par)
     workers = {r["worker"] for r in lines(tmp_path / "out")}
     assert len(workers) >= 1 and all(":" in w for w in workers)
-
-
-def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    key = ["run_id", "hypothesis_id"]
-    cols = [*key, "statement", "plausibility", "perplexity", "domains", "memorisation_flag"]
-    a = a[cols].sort_values(key).reset_index(drop=True)
-    b = b[cols].sort_values(key).reset_index(drop=True)
-    assert len(a) == len(b) > 0
-    assert a.drop(columns=["domains"]).equals(b.drop(columns=["domains"]))
-    assert [list(x) for x in a["domains"]] == [list(x) for x in b["domains"]]
