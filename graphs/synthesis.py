@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from brainweave.agents import entities as ent
+from brainweave.agents.extractive import clip
 from brainweave.agents.models import Finding, Hypothesis
 from brainweave.graphs import prompts
 
@@ -110,7 +111,8 @@ def link_findings(findings: Sequence[Finding], question: str, max_sets: int = 8)
 
 # one sentence: a small model asked for more rambles on until the token limit cuts its JSON
 STATEMENT_CHARS = 260
-STATEMENT_TOKENS = 100
+STATEMENT_TOKENS = 80  # 260 characters and the JSON around them
+CLAIM_CHARS = 220  # of each finding in the prompt: every prompt token is read at ~300/s
 # a small model opens with a report of the findings rather than the hypothesis itself
 _LEAD_IN = re.compile(
     r"^(the|these|our|this) (findings?|results?|data|studies|study|evidence) "
@@ -174,7 +176,8 @@ def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, 
     """(statement, cited finding ids, 'llm' or 'template', why the LLM's was not used)."""
     labels = {f"F{i}": f.id for i, f in enumerate(s.findings, start=1)}
     block = "\n".join(
-        f"[{lab}] ({f.domain}) {f.claim}" for lab, f in zip(labels, s.findings, strict=True)
+        f"[{lab}] ({f.domain}) {clip(f.claim, CLAIM_CHARS)}"
+        for lab, f in zip(labels, s.findings, strict=True)
     )
     bridge = ", ".join(ent.label(e) for e in s.bridge)
 
