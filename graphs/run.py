@@ -154,6 +154,7 @@ def ask(
     rounds: int | None = None,
     settings: Settings | None = None,
     run_id: str | None = None,
+    replace: bool = False,
     llm: Any = None,
     scorer: Any = None,
     interrupt_before: list[str] | None = None,
@@ -166,7 +167,9 @@ def ask(
     ``agents`` names the agents (default all), ``rounds`` the exchange rounds.
     ``llm`` and ``scorer`` inject ready objects (a chat model wrapper, a scorer).
     ``on_update(node, update)`` is called as each step of the graph ends (the app
-    shows progress with it).
+    shows progress with it). A ``run_id`` that names an earlier run is refused (its
+    checkpoint would be continued, not restarted) unless ``replace`` is true, which
+    discards that run's checkpoint first (sweeps rerun a failed run under its id).
     """
     if not question or not question.strip():
         raise BrainweaveError("the question is empty", 'ask something, e.g. brainweave ask "..."')
@@ -178,6 +181,8 @@ def ask(
     max_rounds = s.agents.rounds if rounds is None else rounds
     if not 0 <= max_rounds <= 5:
         raise BrainweaveError(f"rounds must be between 0 and 5, got {max_rounds}")
+    if run_id:
+        _claim_run_id(s, run_id, replace)
     svc, (registry, load_issues) = _services(s, names, llm, scorer)
     run_id = run_id or _new_run_id()
     state_in = {
@@ -188,6 +193,28 @@ def ask(
         "issues": [i.model_dump() for i in load_issues],
     }
     return _execute(s, svc, registry, run_id, state_in, max_rounds, interrupt_before, on_update)
+
+
+def _claim_run_id(s: Settings, run_id: str, replace: bool) -> None:
+    from brainweave.graphs.graph import sqlite_checkpointer
+
+    path = runs_dir(s) / "checkpoints.sqlite"
+    if not path.exists():
+        return
+    cp = sqlite_checkpointer(path)
+    try:
+        config = {"configurable": {"thread_id": run_id}}
+        if cp.get_tuple(config) is None:
+            return
+        if not replace:
+            raise BrainweaveError(
+                f"run {run_id!r} already exists in {runs_dir(s)}",
+                "resume it with brainweave.graphs.run.resume(run_id), ask without a run id, "
+                "or pass replace=True to start it again",
+            )
+        cp.delete_thread(run_id)
+    finally:
+        cp.conn.close()
 
 
 def resume(

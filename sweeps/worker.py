@@ -62,20 +62,6 @@ def _exit_with_parent(every_s: float = 1.0) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _clear_checkpoint(task: RunTask) -> None:
-    from brainweave.graphs.graph import sqlite_checkpointer
-    from brainweave.graphs.run import runs_dir
-
-    path = runs_dir(task.to_settings()) / "checkpoints.sqlite"
-    if not path.exists():
-        return
-    cp = sqlite_checkpointer(path)
-    try:
-        cp.delete_thread(task.run_id)
-    finally:
-        cp.conn.close()
-
-
 def worker_settings(task: RunTask) -> Settings:
     """The run's settings, with this worker's share of the cores where they say nothing
     (thread counts are machine-local: they are not part of the run id)."""
@@ -95,8 +81,10 @@ def run_task(task: RunTask) -> dict[str, Any]:
     start = time.perf_counter()
     where = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        _clear_checkpoint(task)
-        result = ask(task.question, settings=worker_settings(task), run_id=task.run_id)
+        # a run that failed or was cut off before is started again under its id
+        result = ask(
+            task.question, settings=worker_settings(task), run_id=task.run_id, replace=True
+        )
         return {
             "run_id": task.run_id,
             "status": "ok",

@@ -261,3 +261,14 @@ def test_progress_is_reported_as_each_step_ends(settings: Settings, result: Any)
     first_findings = [f for n, u in seen if n == "agent" for f in u.get("findings", [])]
     assert {f["domain"] for f in first_findings} == {"genetics", "neuroimaging", "clinical"}
     assert [h.statement for h in again.hypotheses] == [h.statement for h in result.hypotheses]
+
+
+def test_a_run_id_is_not_reused_unless_replaced(settings: Settings) -> None:
+    first = ask(QUESTION, settings=settings, run_id="fixed-id")
+    with pytest.raises(BrainweaveError, match="already exists"):
+        ask(QUESTION, settings=settings, run_id="fixed-id")
+    again = ask(QUESTION, settings=settings, run_id="fixed-id", replace=True)
+    assert first.messages and len(again.messages) == len(first.messages), (
+        "a fresh run, not the old checkpoint continued"
+    )
+    assert [h.statement for h in again.hypotheses] == [h.statement for h in first.hypotheses]
