@@ -31,6 +31,10 @@ class LLMError(BrainweaveError):
     """The LLM failed, timed out or gave an answer that cannot be used."""
 
 
+class FinalAnswer(ValueError):
+    """A ``check`` failure not worth a retry: telling the model has not been seen to fix it."""
+
+
 def make_chat_model(settings: LLMSettings) -> Any:
     """A LangChain chat model for the settings."""
     p = settings.provider
@@ -217,7 +221,7 @@ class LLM:
         """Parse the answer into ``schema``; retry with the error; LLMError when still bad.
 
         ``check(obj)`` may raise ValueError for answers that parse but are wrong
-        (citations outside the given set).
+        (citations outside the given set); :class:`FinalAnswer` ends the attempts at once.
         """
         attempt_prompt = prompt
         last: Exception | None = None
@@ -237,6 +241,8 @@ class LLM:
             except (ValueError, ValidationError) as err:
                 last = err
                 log.info("unusable %s answer (attempt %d): %s", purpose, attempt + 1, err)
+                if isinstance(err, FinalAnswer):
+                    break
                 attempt_prompt = (
                     f"{prompt}\n\nYour previous answer could not be used: {_short(err)}\n"
                     f"Previous answer: {text[:600]}\nAnswer again with JSON only."

@@ -155,6 +155,13 @@ class AgentsSettings(_Section):
         "packaged 135M one: on 2 CPU cores each agent's call reads ~1,400 prompt tokens "
         "(~6 s) and SmolLM2's findings are less faithful than the sentences themselves",
     )
+    retry_ungrounded: bool = Field(
+        False,
+        description="send a hypothesis statement that fails its grounding checks back to "
+        "the LLM once, with the reason (answers that do not parse are always retried once). "
+        "Off by default: benchmarks/ask.py saw SmolLM2-135M fix none of 16 such retries, "
+        "each costing a call of ~2-3 s; worth turning on with a bigger model",
+    )
     scorer: Literal["brainbench", "lexical"] = Field(
         "brainbench",
         description="'brainbench' (the perplexity scorer of the [scorer] section) or "

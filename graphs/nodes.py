@@ -34,6 +34,7 @@ class Services:
     max_findings: int = 3
     max_hypotheses: int = 8
     llm_findings: bool = True  # False: extractive findings, the LLM only phrases hypotheses
+    retry_ungrounded: bool = False  # send an ungrounded statement back once with the reason
     index_ok: Callable[[str], str | None] = lambda domain: None  # reason it is unusable
     _scorer: Any = field(default=None, repr=False)
 
@@ -178,7 +179,12 @@ def synthesise(svc: Services, state: RunState) -> dict[str, Any]:
     n_calls = len(getattr(svc.llm, "calls", []))
     findings = [Finding.model_validate(f) for f in state.get("findings", [])]
     hyps, dropped, problems = synthesis.synthesise(
-        svc.llm, state["question"], findings, set(state.get("passages", {})), svc.max_hypotheses
+        svc.llm,
+        state["question"],
+        findings,
+        set(state.get("passages", {})),
+        svc.max_hypotheses,
+        retry_ungrounded=svc.retry_ungrounded,
     )
     issues = [_issue("synthesis", "llm", p + "; template statement used") for p in problems]
     return {

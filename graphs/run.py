@@ -142,6 +142,7 @@ def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tu
         max_findings=settings.agents.max_findings,
         max_hypotheses=settings.agents.max_hypotheses,
         llm_findings=settings.agents.findings == "llm",
+        retry_ungrounded=settings.agents.retry_ungrounded,
         index_ok=index_ok,
     )
     return svc, (registry, issues)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from brainweave.agents import entities as ent
 from brainweave.agents.extractive import clip
+from brainweave.agents.llm import FinalAnswer
 from brainweave.agents.models import Finding, Hypothesis
 from brainweave.graphs import prompts
 
@@ -172,7 +173,9 @@ def ungrounded(statement: str, s: LinkedSet, question: str) -> str | None:
     return None
 
 
-def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, str | None]:
+def phrase(
+    llm: Any, question: str, s: LinkedSet, retry_ungrounded: bool = False
+) -> tuple[str, list[str], str, str | None]:
     """(statement, cited finding ids, 'llm' or 'template', why the LLM's was not used)."""
     labels = {f"F{i}": f.id for i, f in enumerate(s.findings, start=1)}
     block = "\n".join(
@@ -189,11 +192,12 @@ def phrase(llm: Any, question: str, s: LinkedSet) -> tuple[str, list[str], str, 
         bad = [x for x in out.finding_ids if resolve(x) is None]
         if bad:
             raise ValueError(f"finding ids {bad} are not among the given findings")
+        refuse = ValueError if retry_ungrounded else FinalAnswer
         if _STUDY.match(tidy(out.statement)):
-            raise ValueError("the statement describes a study; state a hypothesis instead")
+            raise refuse("the statement describes a study; state a hypothesis instead")
         problem = ungrounded(tidy(out.statement), s, question)
         if problem:
-            raise ValueError(problem)
+            raise refuse(problem)
 
     if llm is None:
         return template_statement(s), [f.id for f in s.findings], "template", None
@@ -238,6 +242,7 @@ def synthesise(
     findings: Sequence[Finding],
     retrieved: set[str],
     max_hypotheses: int = 8,
+    retry_ungrounded: bool = False,
 ) -> tuple[list[Hypothesis], dict[str, int], list[str]]:
     """Hypotheses, counts of dropped candidates by reason, and LLM problems met."""
     by_id = {f.id: f for f in findings}
@@ -245,7 +250,7 @@ def synthesise(
     problems: list[str] = []
     out: list[Hypothesis] = []
     for s in link_findings(findings, question, max_hypotheses):
-        statement, ids, how, why = phrase(llm, question, s)
+        statement, ids, how, why = phrase(llm, question, s, retry_ungrounded)
         if why:
             problems.append(why)
         checked = verify(statement, ids, by_id, retrieved)

@@ -194,3 +194,17 @@ def test_a_study_description_is_not_a_hypothesis() -> None:
     llm = LLM(GenericFakeChatModel(messages=iter([study] * 2)), timeout_s=5)
     (h,), _, problems = synthesise(llm, "APOE", [G, M], RETRIEVED)
     assert h.phrased_by == "template" and "describes a study" in problems[0]
+
+
+def test_an_ungrounded_statement_is_retried_only_when_asked() -> None:
+    invented = (
+        '{"statement": "SNCA variants increase hippocampal atrophy in Alzheimer\'s disease.", '
+        '"finding_ids": ["F1", "F2"]}'
+    )
+    for retry, calls in ((False, 1), (True, 2)):
+        llm = LLM(GenericFakeChatModel(messages=iter([invented] * 4)), timeout_s=5, retries=1)
+        (h,), _, _ = synthesise(llm, "q", [G, M], RETRIEVED, retry_ungrounded=retry)
+        assert h.phrased_by == "template" and len(llm.calls) == calls
+    unparsable = LLM(GenericFakeChatModel(messages=iter(["no json"] * 4)), timeout_s=5, retries=1)
+    synthesise(unparsable, "q", [G, M], RETRIEVED)
+    assert len(unparsable.calls) == 2, "an answer that does not parse is always retried once"
