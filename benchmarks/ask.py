@@ -25,17 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from questions import QUESTIONS  # benchmarks/questions.py, beside this script
+
 from brainweave.graphs.run import ask
 from brainweave.retrieval import build_indexes
 from brainweave.settings import load_settings
-
-QUESTIONS = [
-    "How do APOE variants relate to hippocampal atrophy and memory decline?",
-    "Which genes link dopamine signalling in the striatum to Parkinson's disease symptoms?",
-    "How does amygdala activity relate to anxiety and its treatment?",
-    "What connects SNCA and the substantia nigra in Parkinson's disease?",
-    "How do epilepsy genes relate to hippocampal sclerosis and seizures?",
-]
 
 STAGES = {
     "retrieve": ["retrieve"],
@@ -102,7 +96,7 @@ def main() -> None:
     ap.add_argument("--home", type=Path, default=None)
     ap.add_argument("--max-docs", type=int, default=None, help="documents per source")
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--limit", type=int, default=len(QUESTIONS))
+    ap.add_argument("--limit", type=int, default=5, help="questions (default 5)")
     ap.add_argument(
         "--no-baseline", action="store_true", help="skip the baseline (LLM-written findings)"
     )
