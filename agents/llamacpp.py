@@ -96,6 +96,7 @@ class LlamaCppChatModel(BaseChatModel):
     max_tokens: int = 256
     n_ctx: int = 4096
     threads: int | None = None
+    seed: int = 0
     json_mode: bool = True
     supports_json_schema: bool = True  # a json_schema= call argument constrains the answer
     # one llama.cpp context answers one call at a time: callers queue before the clock starts
@@ -124,6 +125,7 @@ class LlamaCppChatModel(BaseChatModel):
                 messages=chat,
                 temperature=self.temperature,
                 max_tokens=kwargs.get("max_tokens") or self.max_tokens,
+                seed=self.seed,
                 stop=stop,
                 response_format=fmt,
             )

@@ -57,6 +57,7 @@ def make_chat_model(settings: LLMSettings) -> Any:
             api_key=os.environ.get(settings.api_key_env, "not-needed"),
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
+            seed=settings.seed,
             timeout=settings.timeout_s,
             max_retries=0,
         )
@@ -78,6 +79,7 @@ def make_chat_model(settings: LLMSettings) -> Any:
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             threads=settings.threads,
+            seed=settings.seed,
         )
     raise ConfigError(f"unknown LLM provider {p!r}")
 

@@ -125,6 +125,7 @@ class LLMSettings(_Section):
         "OPENAI_API_KEY", description="environment variable holding the server's API key"
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    seed: int = Field(0, ge=0, description="sampling seed: changes answers only at temperature > 0")
     max_tokens: int = Field(256, ge=8, description="tokens generated per call at most")
     timeout_s: float = Field(
         60.0, gt=0, description="wall-clock limit of one LLM call (queueing for the model excluded)"

@@ -17,7 +17,7 @@ A spec is YAML (or a dict, or a :class:`SweepSpec`)::
       k: [5, 10]                     # -> agents.k
       generator: [smollm2-135m-instruct]   # -> llm.model
       scorer: [smollm2-135m-instruct, gemma3-270m]  # -> scorer.model
-      seed: [0, 1]                   # recorded; see below
+      seed: [0, 1]                   # -> llm.seed; see below
 
 Every (question, grid point) pair is one run. Its id is a hash of the question and
 the run's *resolved* settings (profile, spec settings, grid point, environment
@@ -25,9 +25,8 @@ overrides), minus the machine-local paths (home, data and index directories,
 caches, thread counts): the same spec gives the same ids on any machine, and any
 change that can change a result gives a new id.
 
-``seed``: the current LLM backends are deterministic (temperature 0; llama.cpp is
-loaded with seed 0) and the settings have no seed field, so a seed changes the run
-id, and is recorded with the run, but not the answer.
+``seed`` sets the LLM's sampling seed (``llm.seed``); at the default temperature 0
+the backends answer deterministically and a seed changes the run id, not the answer.
 """
 
 from __future__ import annotations
@@ -215,7 +214,7 @@ def _agent_names(value: str | list[str]) -> list[str]:
 
 
 def point_overrides(point: dict[str, Any]) -> dict[str, Any]:
-    """The settings overrides of one grid point (seed has no setting: see the module doc)."""
+    """The settings overrides of one grid point."""
     agents: dict[str, Any] = {}
     out: dict[str, Any] = {}
     if "agents" in point:
@@ -226,8 +225,13 @@ def point_overrides(point: dict[str, Any]) -> dict[str, Any]:
         agents["k"] = point["k"]
     if agents:
         out["agents"] = agents
+    llm: dict[str, Any] = {}
     if "generator" in point:
-        out["llm"] = {"model": point["generator"]}
+        llm["model"] = point["generator"]
+    if "seed" in point:
+        llm["seed"] = point["seed"]
+    if llm:
+        out["llm"] = llm
     if "scorer" in point:
         out["scorer"] = {"model": point["scorer"]}
     return out
@@ -263,7 +267,7 @@ def setting_of(settings: Settings, point: dict[str, Any]) -> dict[str, Any]:
         "scorer": settings.scorer.model
         if settings.agents.scorer == "brainbench"
         else settings.agents.scorer,
-        "seed": point.get("seed"),
+        "seed": settings.llm.seed,
     }
 
 
@@ -293,12 +297,12 @@ def expand(
         s = resolve_settings(spec, point, profile=profile, config_file=config_file)
         setting = setting_of(s, point)
         exp = experiment_settings(s)
-        resolved.append((s, setting, exp, content_id({"settings": exp, "seed": point.get("seed")})))
+        resolved.append((s, setting, exp, content_id({"settings": exp})))
     tasks: list[RunTask] = []
     seen: set[str] = set()
     for q in questions:
         for s, setting, exp, sid in resolved:
-            rid = content_id({"question": q, "settings": exp, "seed": setting["seed"]})
+            rid = content_id({"question": q, "settings": exp})
             if rid in seen:  # two grid points that resolve to the same settings
                 continue
             seen.add(rid)

@@ -132,9 +132,9 @@ def preflight(tasks: list[RunTask]) -> None:
     ):
         log.warning("the grid's scorer models change nothing where agents.scorer is 'lexical'")
     seeds = {int(t.setting["seed"]) for t in tasks if t.setting.get("seed") is not None}
-    if len(seeds) > 1:
+    if len(seeds) > 1 and all(t.to_settings().llm.temperature == 0 for t in tasks):
         log.warning(
-            "seeds %s are recorded but change no answer: the LLM backends are deterministic "
-            "(temperature 0, llama.cpp seed 0) and have no seed setting",
+            "seeds %s change no answer at temperature 0 (the LLM answers greedily); "
+            "set llm.temperature above 0 in the spec's settings for seeds to matter",
             sorted(seeds),
         )

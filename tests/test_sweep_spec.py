@@ -56,8 +56,9 @@ def test_run_ids_are_stable_and_depend_on_content_only(tmp_path: Path) -> None:
     changed = expand(load_spec(spec_dict(tmp_path, questions=[QUESTIONS[0] + " And why?"])))
     assert not {t.run_id for t in changed} & set(ids)
     assert not {t.run_id for t in expand(load_spec(spec_dict(tmp_path, rounds=2)))} & set(ids)
-    seeded = {t.run_id for t in expand(load_spec(spec_dict(tmp_path, rounds=[0, 1], seed=7)))}
-    assert not seeded & set(ids)
+    seeded_tasks = expand(load_spec(spec_dict(tmp_path, rounds=[0, 1], seed=7)))
+    assert not {t.run_id for t in seeded_tasks} & set(ids)
+    assert {t.to_settings().llm.seed for t in seeded_tasks} == {7}, "seed is the LLM's seed"
 
 
 def test_questions_from_a_file_relative_to_the_spec(tmp_path: Path) -> None:
