@@ -65,18 +65,15 @@ FAILURES = "failures.jsonl"
 PROVENANCE = "provenance"
 HYPOTHESES = "hypotheses.parquet"
 
+# a setting's grid keys, as columns of the hypotheses table and of the runs table
+SETTING_COLUMNS = ("profile", "agents", "rounds", "k", "generator", "scorer_model", "seed")
+
 HYPOTHESIS_COLUMNS = (
     "run_id",
     "question",
     "setting_id",
     "setting",
-    "profile",
-    "agents",
-    "rounds",
-    "k",
-    "generator",
-    "scorer_model",
-    "seed",
+    *SETTING_COLUMNS,
     "hypothesis_id",
     "rank",
     "statement",

@@ -24,6 +24,7 @@ from brainweave.sweeps import summary as summary_mod
 from brainweave.sweeps.executors import make_executor
 from brainweave.sweeps.results import (
     HYPOTHESIS_COLUMNS,
+    SETTING_COLUMNS,
     ResultStore,
     SweepWriteError,
     atomic_write,
@@ -49,13 +50,7 @@ RUN_COLUMNS = (
     "n_hypotheses",
     "seconds",
     "error",
-    "profile",
-    "agents",
-    "rounds",
-    "k",
-    "generator",
-    "scorer_model",
-    "seed",
+    *SETTING_COLUMNS,
 )
 
 
