@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -75,13 +76,16 @@ def main() -> None:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         sys.exit(1)
     except (typer.Exit, SystemExit) as exc:
-        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        if code == 130:
+            _leave_interrupted()
+        sys.exit(code)
     except typer.Abort:
         typer.echo("aborted", err=True)
-        sys.exit(130)
+        _leave_interrupted()
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        _leave_interrupted()
     except Exception as exc:
         # usage errors (bad option values, missing arguments) from click, or from the
         # copy of click that newer Typer releases carry: show them as click would
@@ -90,3 +94,16 @@ def main() -> None:
             show()
             sys.exit(code)
         raise
+
+
+def _leave_interrupted() -> NoReturn:
+    """Exit 130 after a Ctrl-C without tearing the interpreter down.
+
+    The interrupted run's threads (LangGraph's node threads, a time-limited LLM call,
+    their SQLite checkpointer) may still be going; what is finished is already on disk
+    (a sweep's results are fsynced line by line). Finalising Python under those threads
+    once crashed a Ctrl-C'd sweep in CI with SIGSEGV instead of exiting 130.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
