@@ -73,12 +73,16 @@ class RunResult(BaseModel):
         }
 
 
+def scorer_key(settings: Settings) -> str:
+    """What tells one scorer apart from another: the kind and its ``[scorer]`` section."""
+    return f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}"
+
+
 def shared_scorer(settings: Settings) -> Any:
     """The scorer of these settings, loaded once per process (runs, the app's re-scoring)."""
     from brainweave.graphs.scorers import make_scorer
 
-    key = f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}"
-    return shared("scorer", key, lambda: make_scorer(settings))
+    return shared("scorer", scorer_key(settings), lambda: make_scorer(settings))
 
 
 def runs_dir(settings: Settings) -> Path:

@@ -43,7 +43,9 @@ def _scorer(key: str, _settings: Settings) -> Any:
 
 def scorer(s: Settings) -> Any:
     """The graph's scorer for these settings, loaded once per process."""
-    return _scorer(f"{s.agents.scorer}:{s.scorer.model_dump_json()}", s)
+    from brainweave.graphs.run import scorer_key
+
+    return _scorer(scorer_key(s), s)
 
 
 def show_error(err: BrainweaveError) -> None:
