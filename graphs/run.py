@@ -1,49 +1,45 @@
-"""Run the controller for one question: ``ask``, ``resume``, and the provenance record.
+"""Run the controller for one question: ``ask`` and ``resume``.
 
-Each run is checkpointed in ``HOME/runs/checkpoints.sqlite`` (thread id = run
-id), so an interrupted run can be resumed and a finished one inspected, and
-writes ``HOME/runs/<run id>/provenance.json``.
+One path: the process's :class:`~brainweave.graphs.services.Services` give the
+loaded agents, retriever, scorer, LLM and the compiled graph; ``ask`` makes the
+run's :class:`~brainweave.graphs.context.RunContext` from its settings, streams
+the graph with it, and turns the final state into a :class:`RunResult`, whose
+JSON is the provenance record written to ``HOME/runs/<run id>/provenance.json``.
+Each run is checkpointed (thread id = run id) in ``HOME/runs/checkpoints.sqlite``
+with its own settings, so ``resume`` goes on with exactly those.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brainweave import __version__
 from brainweave.agents.models import AgentIssue, Finding, Hypothesis, Message
 from brainweave.errors import BrainweaveError, IndexMissingError
+from brainweave.graphs.context import RunContext
+from brainweave.graphs.provenance import provenance, read_record, runs_dir, write_record
+from brainweave.graphs.services import Services, checkpoints_path, default_services
+from brainweave.graphs.state import RunState
 from brainweave.settings import Settings, load_settings
-
-log = logging.getLogger(__name__)
-
-PASSAGE_FIELDS = ("passage_id", "doc_id", "domain", "source", "title", "url", "license", "score")
 
 OnUpdate = Callable[[str, dict[str, Any]], None]
 """Called with (node name, the state update it returned) as each graph step ends."""
 
-_SHARED: dict[tuple[str, str], Any] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared(kind: str, key: str, make: Callable[[], Any]) -> Any:
-    """One loaded model per process and configuration (embedder, scorer): the app,
-    sweeps and repeated ``ask`` calls load each model once."""
-    with _SHARED_LOCK:
-        if (kind, key) not in _SHARED:
-            _SHARED[(kind, key)] = make()
-        return _SHARED[(kind, key)]
+MAX_QUESTION_CHARS = 2000
+# settings that say where this machine keeps things, not how the run went
+LOCAL_SETTINGS = (
+    "home",
+    "data_dir",
+    "index.dir",
+    "scorer.cache_dir",
+    "scorer.threads",
+    "llm.threads",
+)
 
 
 class RunResult(BaseModel):
@@ -61,8 +57,8 @@ class RunResult(BaseModel):
     provenance: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document: run_id, question, findings, messages, hypotheses,
-        provenance (issues and dropped counts are in the provenance)."""
+        """The ``--json`` document and the provenance record: run_id, question, findings,
+        messages, hypotheses, provenance (issues and dropped counts are in the provenance)."""
         return {
             "run_id": self.run_id,
             "question": self.question,
@@ -72,24 +68,24 @@ class RunResult(BaseModel):
             "provenance": self.provenance,
         }
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> RunResult:
+        """A result read back from its record (or ``--json`` file)."""
+        prov = doc.get("provenance") or {}
+        return cls(
+            run_id=doc["run_id"],
+            question=doc["question"],
+            findings=doc.get("findings", []),
+            messages=doc.get("messages", []),
+            hypotheses=doc.get("hypotheses", []),
+            issues=prov.get("issues", []),
+            dropped=prov.get("dropped", {}),
+            provenance=prov,
+        )
 
-def scorer_key(settings: Settings) -> str:
-    """What tells one scorer apart from another: the kind and its ``[scorer]`` section."""
-    return f"{settings.agents.scorer}:{settings.scorer.model_dump_json()}"
 
-
-def shared_scorer(settings: Settings) -> Any:
-    """The scorer of these settings, loaded once per process (runs, the app's re-scoring)."""
-    from brainweave.graphs.scorers import make_scorer
-
-    return shared("scorer", scorer_key(settings), lambda: make_scorer(settings))
-
-
-def runs_dir(settings: Settings) -> Path:
-    return settings.home / "runs"
-
-
-def _new_run_id() -> str:
+def new_run_id() -> str:
+    """A fresh run id: the time it was made and a random suffix."""
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
@@ -101,55 +97,18 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
     return load_settings(**overrides)
 
 
-def _services(settings: Settings, names: list[str], llm: Any, scorer: Any) -> tuple[Any, Any]:
-    from brainweave.agents.llm import LLM
-    from brainweave.agents.registry import AgentRegistry
-    from brainweave.graphs.nodes import Services
-    from brainweave.retrieval import Retriever
-    from brainweave.retrieval.embedder import load_embedder
-    from brainweave.retrieval.store import IndexStore, build_command
-
-    registry = AgentRegistry()
-    agents, issues = registry.load(names or settings.agents.enabled or None)
-    if not agents:
+def check_question(question: str) -> str:
+    """The question stripped, or a clear error for one that cannot be asked."""
+    q = (question or "").strip()
+    if not q:
+        raise BrainweaveError("the question is empty", 'ask something, e.g. brainweave ask "..."')
+    if len(q) > MAX_QUESTION_CHARS:
         raise BrainweaveError(
-            "no agent could be loaded", "; ".join(i.message for i in issues) or None
+            f"the question is {len(q):,} characters long; a question may have at most "
+            f"{MAX_QUESTION_CHARS:,}",
+            "ask one research question in a sentence or two; the agents find the evidence",
         )
-    llm = llm if llm is not None else LLM.from_settings(settings.llm)  # settings errors first
-    store = IndexStore(settings.index_dir)
-
-    def index_ok(domain: str) -> str | None:
-        st = store.status(domain)
-        return None if st.state == "ok" else st.detail
-
-    usable = [a for a in agents if index_ok(a.domain) is None]
-    if not usable:
-        cmds = "; ".join(f"`{build_command(a.domain)}`" for a in agents)
-        raise IndexMissingError(
-            f"no index is usable for the agents {', '.join(a.name for a in agents)} "
-            f"in {settings.index_dir}",
-            f"build them: {cmds}",
-        )
-    svc = Services(
-        agents={a.name: a for a in agents},
-        retriever=Retriever(
-            settings,
-            embedder=shared(
-                "embedder",
-                settings.embedder.model_dump_json(),
-                lambda: load_embedder(settings.embedder),
-            ),
-        ),
-        llm=llm,
-        scorer_factory=(lambda: scorer) if scorer is not None else partial(shared_scorer, settings),
-        k=settings.agents.k,
-        max_findings=settings.agents.max_findings,
-        max_hypotheses=settings.agents.max_hypotheses,
-        llm_findings=settings.agents.findings == "llm",
-        retry_ungrounded=settings.agents.retry_ungrounded,
-        index_ok=index_ok,
-    )
-    return svc, (registry, issues)
+    return q
 
 
 def ask(
@@ -164,6 +123,7 @@ def ask(
     scorer: Any = None,
     interrupt_before: list[str] | None = None,
     on_update: OnUpdate | None = None,
+    services: Services | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Ask one question; get ranked, scored cross-domain hypotheses.
@@ -175,51 +135,31 @@ def ask(
     shows progress with it). A ``run_id`` that names an earlier run is refused (its
     checkpoint would be continued, not restarted) unless ``replace`` is true, which
     discards that run's checkpoint first (sweeps rerun a failed run under its id).
+    ``services`` are the process's loaded models (default: :func:`default_services`).
     """
-    if not question or not question.strip():
-        raise BrainweaveError("the question is empty", 'ask something, e.g. brainweave ask "..."')
+    q = check_question(question)
     if isinstance(overrides.get("agents"), dict):
         raise TypeError("pass agent settings through settings=..., agent names as agents=[...]")
     s = _settings(settings, overrides)
     names = [a.strip() for a in agents.split(",")] if isinstance(agents, str) else agents
     names = [n for n in (names or []) if n]
-    max_rounds = s.agents.rounds if rounds is None else rounds
-    if not 0 <= max_rounds <= 5:
-        raise BrainweaveError(f"rounds must be between 0 and 5, got {max_rounds}")
+    if rounds is not None:
+        if not 0 <= rounds <= 5:
+            raise BrainweaveError(f"rounds must be between 0 and 5, got {rounds}")
+        s = s.model_copy(update={"agents": s.agents.model_copy(update={"rounds": rounds})})
+    svc = services or default_services()
     if run_id:
-        _claim_run_id(s, run_id, replace)
-    svc, (registry, load_issues) = _services(s, names, llm, scorer)
-    run_id = run_id or _new_run_id()
-    state_in = {
+        _claim_run_id(svc, s, run_id, replace)
+    ctx, registry, load_issues = _context(svc, s, names, llm, scorer)
+    run_id = run_id or new_run_id()
+    state_in: RunState = {
         "run_id": run_id,
-        "question": question.strip(),
-        "agents": list(svc.agents),
-        "max_rounds": max_rounds,
-        "issues": [i.model_dump() for i in load_issues],
+        "question": q,
+        "settings": s.model_dump(mode="json"),
+        "agents": list(ctx.agents),
+        "issues": load_issues,
     }
-    return _execute(s, svc, registry, run_id, state_in, max_rounds, interrupt_before, on_update)
-
-
-def _claim_run_id(s: Settings, run_id: str, replace: bool) -> None:
-    from brainweave.graphs.graph import sqlite_checkpointer
-
-    path = runs_dir(s) / "checkpoints.sqlite"
-    if not path.exists():
-        return
-    cp = sqlite_checkpointer(path)
-    try:
-        config = {"configurable": {"thread_id": run_id}}
-        if cp.get_tuple(config) is None:
-            return
-        if not replace:
-            raise BrainweaveError(
-                f"run {run_id!r} already exists in {runs_dir(s)}",
-                "resume it with brainweave.graphs.run.resume(run_id), ask without a run id, "
-                "or pass replace=True to start it again",
-            )
-        cp.delete_thread(run_id)
-    finally:
-        cp.conn.close()
+    return _execute(svc, s, ctx, registry, run_id, state_in, interrupt_before, on_update)
 
 
 def resume(
@@ -227,145 +167,152 @@ def resume(
     *,
     settings: Settings | None = None,
     on_update: OnUpdate | None = None,
+    services: Services | None = None,
     **overrides: Any,
 ) -> RunResult:
-    """Finish an interrupted run (or return a finished one) from its checkpoint."""
-    from brainweave.graphs.graph import build_graph, sqlite_checkpointer
+    """Finish an interrupted run from its checkpoint, with the settings it was asked
+    with; a finished run is returned as it is (its record is not rewritten).
 
-    s = _settings(settings, overrides)
-    cp = sqlite_checkpointer(runs_dir(s) / "checkpoints.sqlite")
+    ``settings`` or ``overrides`` say where the run lives (``home``); any other
+    setting that differs from the run's own is refused with a clear message.
+    """
+    given = _settings(settings, overrides)
+    svc = services or default_services()
     config = {"configurable": {"thread_id": run_id}}
-    snap = build_graph(_NoServices(), checkpointer=cp).get_state(config)  # type: ignore[arg-type]
+    snap = svc.graph(given.home).get_state(config)
     if not snap.values:
-        raise BrainweaveError(f"no run {run_id!r} in {runs_dir(s)}", "check the run id")
+        raise BrainweaveError(
+            f"no run {run_id!r} in {runs_dir(given.home)}", "list the runs: brainweave runs list"
+        )
     values = snap.values
-    svc, (registry, _) = _services(s, values.get("agents", []), None, None)
-    return _execute(s, svc, registry, run_id, None, values.get("max_rounds", 1), None, on_update)
+    s = Settings.model_validate(values["settings"]).model_copy(update={"home": given.home})
+    conflicts = _conflicts(s, given, set(overrides) if settings is None else None)
+    if conflicts:
+        raise BrainweaveError(
+            f"run {run_id!r} was asked with other settings: {'; '.join(conflicts)}",
+            "a run resumes with its own settings: resume without these overrides, "
+            "or ask the question again with them",
+        )
+    if not snap.next:  # finished: its record is what it returned
+        record = read_record(s.home, run_id)
+        if record is not None:
+            return RunResult.from_json(record)
+    ctx, registry, _ = _context(svc, s, values.get("agents", []), None, None)
+    return _execute(svc, s, ctx, registry, run_id, None, None, on_update)
 
 
-class _NoServices:
-    """Stands in for services when a graph is built only to read a checkpoint."""
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v
+    return out
 
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError("no services: this graph only reads checkpoints")
+
+def _conflicts(run: Settings, given: Settings, keys: set[str] | None) -> list[str]:
+    """Settings of ``given`` that differ from the run's (only the top-level ``keys``
+    that were passed, when overrides were given), machine-local ones aside."""
+    a, b = _flat(run.model_dump(mode="json")), _flat(given.model_dump(mode="json"))
+    out = []
+    for key in sorted(a):
+        top = key.split(".")[0]
+        if key in LOCAL_SETTINGS or (keys is not None and top not in keys):
+            continue
+        if a[key] != b.get(key):
+            out.append(f"{key} is {a[key]!r} in the run, {b.get(key)!r} here")
+    return out
+
+
+def _claim_run_id(svc: Services, s: Settings, run_id: str, replace: bool) -> None:
+    if not checkpoints_path(s.home).exists():
+        return
+    cp = svc.checkpointer(s.home)
+    if cp.get_tuple({"configurable": {"thread_id": run_id}}) is None:
+        return
+    if not replace:
+        raise BrainweaveError(
+            f"run {run_id!r} already exists in {runs_dir(s.home)}",
+            f"resume it (brainweave runs resume {run_id}), ask without a run id, "
+            "or pass replace=True to start it again",
+        )
+    cp.delete_thread(run_id)
+
+
+def _context(
+    svc: Services, s: Settings, names: list[str], llm: Any, scorer: Any
+) -> tuple[RunContext, Any, list[AgentIssue]]:
+    """The run's context: its agents (broken plugins reported), the shared retriever,
+    a fresh LLM wrapper over the shared chat model, the shared scorer."""
+    from brainweave.retrieval.store import build_command
+
+    registry = svc.registry()
+    agents, issues = registry.load(names or s.agents.enabled or None)
+    if not agents:
+        raise BrainweaveError(
+            "no agent could be loaded", "; ".join(i.message for i in issues) or None
+        )
+    run_llm = llm if llm is not None else svc.llm(s.llm)  # settings errors first
+    store = svc.index_store(s.index_dir)
+
+    def index_ok(domain: str) -> str | None:
+        st = store.status(domain)
+        return None if st.state == "ok" else st.detail
+
+    if all(index_ok(a.domain) is not None for a in agents):
+        cmds = "; ".join(f"`{build_command(a.domain)}`" for a in agents)
+        raise IndexMissingError(
+            f"no index is usable for the agents {', '.join(a.name for a in agents)} "
+            f"in {s.index_dir}",
+            f"build them: {cmds}",
+        )
+    ctx = RunContext.of(
+        s,
+        agents={a.name: a for a in agents},
+        retriever=svc.retriever(s),
+        llm=run_llm,
+        scorer=(lambda: scorer) if scorer is not None else (lambda: svc.scorer(s)),
+        index_ok=index_ok,
+    )
+    return ctx, registry, issues
 
 
 def _execute(
+    svc: Services,
     s: Settings,
-    svc: Any,
+    ctx: RunContext,
     registry: Any,
     run_id: str,
-    state_in: dict[str, Any] | None,
-    max_rounds: int,
+    state_in: RunState | None,
     interrupt_before: list[str] | None,
-    on_update: OnUpdate | None = None,
+    on_update: OnUpdate | None,
 ) -> RunResult:
-    from brainweave.graphs.graph import build_graph, sqlite_checkpointer
-
-    cp_path = runs_dir(s) / "checkpoints.sqlite"
-    cp = sqlite_checkpointer(cp_path)
-    graph = build_graph(
-        svc, max_rounds=max_rounds, checkpointer=cp, interrupt_before=interrupt_before
-    )
+    graph = svc.graph(s.home)
     config = {"configurable": {"thread_id": run_id}, "recursion_limit": 50}
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    try:
-        for step in graph.stream(state_in, config, stream_mode="updates"):
-            for node, update in step.items():
-                if on_update is not None and node != "__interrupt__":
-                    on_update(node, update or {})
-        state = graph.get_state(config).values
-    finally:
-        cp.conn.close()
+    for step in graph.stream(
+        state_in, config, context=ctx, stream_mode="updates", interrupt_before=interrupt_before
+    ):
+        for node, update in step.items():
+            if on_update is not None and node != "__interrupt__":
+                on_update(node, update or {})
+    state: RunState = graph.get_state(config).values
     wall = time.perf_counter() - t0
     result = RunResult(
         run_id=run_id,
         question=state["question"],
-        findings=[Finding.model_validate(f) for f in state.get("findings", [])],
-        messages=[Message.model_validate(m) for m in state.get("messages", [])],
-        hypotheses=[Hypothesis.model_validate(h) for h in state.get("hypotheses", [])],
-        issues=[AgentIssue.model_validate(i) for i in state.get("issues", [])],
+        findings=state.get("findings", []),
+        messages=state.get("messages", []),
+        hypotheses=state.get("hypotheses", []),
+        issues=state.get("issues", []),
         dropped=state.get("dropped", {}),
-        provenance={},
+        provenance=provenance(s, ctx, registry, state, started, wall, checkpoints_path(s.home)),
     )
-    result.provenance = provenance(s, svc, registry, state, started, wall, cp_path)
-    out = runs_dir(s) / run_id / "provenance.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # whole or absent: the app and sweeps read these records while runs go on
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, out)
-    result.provenance["record"] = str(out)
+    from brainweave.graphs.provenance import record_path
+
+    result.provenance["record"] = str(record_path(s.home, run_id))
+    write_record(s.home, run_id, result.to_json())
     return result
-
-
-def provenance(
-    s: Settings,
-    svc: Any,
-    registry: Any,
-    state: dict[str, Any],
-    started: datetime,
-    wall: float,
-    cp_path: Path,
-) -> dict[str, Any]:
-    """Everything a reader needs to see how the run came about."""
-    from brainweave.agents import prompts as agent_prompts  # noqa: F401
-    from brainweave.graphs import prompts as graph_prompts
-    from brainweave.retrieval.store import IndexStore
-
-    store = IndexStore(s.index_dir)
-    indexes = {}
-    for a in svc.agents.values():
-        st = store.status(a.domain)
-        m = st.manifest or {}
-        indexes[a.domain] = {
-            "state": st.state,
-            "count": m.get("count"),
-            "built": m.get("built_at") or m.get("build_time"),
-            "embedder": m.get("embedder"),
-            "sources": [
-                {k: src.get(k) for k in ("name", "sha256", "documents")}
-                for src in m.get("sources", [])
-            ],
-        }
-    scorer = svc._scorer
-    return {
-        "brainweave_version": __version__,
-        "started_at": started.isoformat(),
-        "wall_s": round(wall, 3),
-        "settings": s.model_dump(mode="json"),
-        "llm": getattr(svc.llm, "name", type(svc.llm).__name__),
-        "scorer": getattr(scorer, "name", None),
-        "agents": [
-            {"name": a.name, "domain": a.domain, "origin": registry.specs[a.name].origin}
-            for a in svc.agents.values()
-            if a.name in registry.specs
-        ],
-        "answered": state.get("agents", []),
-        "indexes": indexes,
-        "prompts": {
-            **{
-                a.name: {"system": a.prompts.system, "findings": a.prompts.findings}
-                for a in svc.agents.values()
-            },
-            "synthesis": {
-                "system": graph_prompts.SYNTH_SYSTEM,
-                "hypothesis": graph_prompts.HYPOTHESIS,
-            },
-        },
-        "queries": state.get("queries_run", {}),
-        "retrieved": [
-            {k: p.get(k) for k in PASSAGE_FIELDS} for p in state.get("passages", {}).values()
-        ],
-        "rounds": {
-            "limit": state.get("max_rounds"),
-            "reached": state.get("round"),
-            "stop_reason": state.get("stop_reason"),
-        },
-        "llm_calls": state.get("llm_calls", []),
-        "timings_s": {k: round(v, 4) for k, v in state.get("timings", {}).items()},
-        "issues": state.get("issues", []),
-        "dropped": state.get("dropped", {}),
-        "checkpoint": {"path": str(cp_path), "thread_id": state.get("run_id")},
-    }

@@ -1,25 +1,43 @@
-"""The controller's state: a TypedDict with reducers.
+"""The controller's state: a TypedDict with reducers, holding the typed domain objects.
 
-Values are plain JSON-like data (``model_dump()`` of the domain objects), so
-every checkpoint is portable and readable; :mod:`brainweave.graphs.run` turns
-them back into typed objects.
+Findings, passages, messages, issues and hypotheses are the pydantic models of
+:mod:`brainweave.agents.models` and :mod:`brainweave.retrieval.documents`,
+validated once where they enter (an agent's findings, the synthesiser's
+hypotheses, the scorer's result) and passed on as they are; LangGraph's
+checkpoint serializer stores and restores them as the same types.
+
+The run's own settings travel in the state (``settings``), so a resumed run goes
+on with the settings it started with; what the nodes need from them comes in
+the run context (:class:`~brainweave.graphs.context.RunContext`), never from the
+state, so each setting has one place.
 """
 
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Protocol, TypedDict, TypeVar
+
+from brainweave.agents.models import AgentIssue, Finding, Hypothesis, Message
+from brainweave.retrieval.documents import Hit
 
 
-def merge_by_id(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
+
+
+def merge_by_id(old: list[T], new: list[T]) -> list[T]:
     """Append items whose ``id`` is new; a repeated id replaces the old item in place."""
     out = list(old or [])
-    index = {item["id"]: i for i, item in enumerate(out)}
+    index = {item.id: i for i, item in enumerate(out)}
     for item in new or []:
-        if item["id"] in index:
-            out[index[item["id"]]] = item
+        if item.id in index:
+            out[index[item.id]] = item
         else:
-            index[item["id"]] = len(out)
+            index[item.id] = len(out)
             out.append(item)
     return out
 
@@ -45,21 +63,22 @@ def add_numbers(old: dict[str, float], new: dict[str, float]) -> dict[str, float
 class RunState(TypedDict, total=False):
     run_id: str
     question: str
+    settings: dict[str, Any]  # the run's resolved settings (JSON), read back by resume
     agents: list[str]  # the agents that answer (after plan)
-    max_rounds: int
-    round: int  # 0: first retrieval; 1..max_rounds: exchange rounds
+    round: int  # 0: first retrieval; 1..rounds limit: exchange rounds
     pending: dict[str, list[str]]  # agent -> queries for the round being dispatched
     queries_run: Annotated[dict[str, list[str]], merge_dicts]
     seen: Annotated[dict[str, list[str]], union_lists]  # agent -> passage ids it has read
     stop_reason: str
-    findings: Annotated[list[dict[str, Any]], merge_by_id]
-    passages: Annotated[dict[str, dict[str, Any]], merge_dicts]  # retrieved, by passage id
-    messages: Annotated[list[dict[str, Any]], operator.add]
-    issues: Annotated[list[dict[str, Any]], operator.add]
+    findings: Annotated[list[Finding], merge_by_id]
+    passages: Annotated[dict[str, Hit], merge_dicts]  # retrieved, by passage id
+    messages: Annotated[list[Message], operator.add]
+    issues: Annotated[list[AgentIssue], operator.add]
     llm_calls: Annotated[list[dict[str, Any]], operator.add]
     timings: Annotated[dict[str, float], add_numbers]  # seconds per stage
-    hypotheses: list[dict[str, Any]]
+    hypotheses: list[Hypothesis]
     dropped: dict[str, int]  # why candidates were dropped, and how many
+    scorer: str  # the scorer model that scored the hypotheses
 
 
 class AgentTask(TypedDict):

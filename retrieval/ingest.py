@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import math
@@ -15,6 +14,7 @@ from typing import Any
 
 from brainweave.corpora import Source
 from brainweave.errors import CorpusError
+from brainweave.io import sha256_file
 from brainweave.retrieval.adapters import Record, SkipRecord, get_adapter
 from brainweave.retrieval.documents import Document
 
@@ -43,11 +43,6 @@ class SourceReport:
             "skipped": dict(self.skipped),
             "bad_records": len(self.bad),
         }
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def source_path(source: Source, data_dir: Path) -> Path:
@@ -141,7 +136,7 @@ def iter_documents(
     path = source_path(source, data_dir)
     adapt = get_adapter(source.adapter)
     if report is None:
-        report = SourceReport(source.name, source.domain, str(path), file_sha256(path))
+        report = SourceReport(source.name, source.domain, str(path), sha256_file(path))
     for where, rec in read_records(source, path):
         if max_docs is not None and report.documents >= max_docs:
             return

@@ -74,9 +74,15 @@ def build_indexes(
 class Retriever:
     """Searches the domain indexes. Loads the embedder and each index once."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        store: IndexStore | None = None,
+    ) -> None:
         self.settings = settings
-        self.store = IndexStore(settings.index_dir)
+        self.store = store or IndexStore(settings.index_dir)
         self._embedder = embedder
         self._indexes: dict[str, DomainIndex] = {}
         self._lock = threading.Lock()

@@ -33,12 +33,13 @@ import numpy as np
 
 from brainweave.corpora import Source
 from brainweave.errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
+from brainweave.io import FileHashes, sha256_file, write_atomic
 from brainweave.retrieval import faiss_index
 from brainweave.retrieval.adapters import ADAPTER_VERSION
 from brainweave.retrieval.chunking import chunk_document, embedding_text
 from brainweave.retrieval.documents import Document, Hit, Passage
 from brainweave.retrieval.embedder import Embedder
-from brainweave.retrieval.ingest import SourceReport, check_pinned, file_sha256, iter_documents
+from brainweave.retrieval.ingest import SourceReport, check_pinned, iter_documents
 from brainweave.retrieval.ingest import source_path as _source_path
 from brainweave.settings import IndexSettings
 
@@ -74,8 +75,10 @@ class IndexStatus:
 class IndexStore:
     """All domain indexes under one directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, hashes: FileHashes | None = None) -> None:
         self.root = root
+        # an index's files are hashed once per process, again only when they change
+        self.hashes = hashes or FileHashes()
 
     # ----- where things are -------------------------------------------------
     def _domain_dir(self, domain: str) -> Path:
@@ -119,7 +122,7 @@ class IndexStore:
             path = build / name
             if not path.is_file():
                 raise corrupt(f"{name} is missing")
-            if file_sha256(path) != expected:
+            if self.hashes.sha256(path) != expected:
                 raise corrupt(f"{name} does not match the checksum in its manifest")
         if set(manifest.get("files", {})) != {INDEX_FILE, PASSAGES_FILE}:
             raise corrupt("the manifest does not list the index's files")
@@ -153,7 +156,7 @@ class IndexStore:
             if not domain_sources:
                 raise ConfigError(f"no corpus source feeds domain {domain!r}")
             paths = {s.name: _source_path(s, data_dir) for s in domain_sources}
-            checksums = {name: file_sha256(p) for name, p in paths.items()}
+            checksums = {name: self.hashes.sha256(p) for name, p in paths.items()}
             for s in domain_sources:
                 check_pinned(s, checksums[s.name])
             wanted = _dependencies(domain_sources, checksums, embedder, settings)
@@ -263,17 +266,17 @@ class IndexStore:
             faiss_index.write_index(index, tmp / INDEX_FILE)
             _write_passages(tmp / PASSAGES_FILE, docs, passages)
             manifest["files"] = {
-                name: file_sha256(tmp / name) for name in (INDEX_FILE, PASSAGES_FILE)
+                name: sha256_file(tmp / name) for name in (INDEX_FILE, PASSAGES_FILE)
             }
             manifest["build_id"] = build_id
             manifest["build_seconds"] = round(time.perf_counter() - started, 3)
-            _write_atomic(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2))
+            write_atomic(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2))
             os.replace(tmp, builds / build_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         previous = self._current_build(domain)
-        _write_atomic(self._domain_dir(domain) / "CURRENT", build_id)
+        write_atomic(self._domain_dir(domain) / "CURRENT", build_id)
         # Drop older builds and leftovers of interrupted ones; keep the previous build,
         # which a process that loaded it before this swap may still be reading.
         keep = {build_id, previous.name if previous else None}
@@ -480,12 +483,3 @@ def _write_passages(path: Path, docs: list[Document], passages: list[Passage]) -
         ) from err
     finally:
         con.close()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

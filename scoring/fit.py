@@ -29,7 +29,7 @@ from brainweave.scoring.brainbench import (
 from brainweave.scoring.calibration import fit_params, params_path_name
 from brainweave.scoring.memorisation import RECITED_TEXTS, memorisation_ratio, threshold_between
 from brainweave.scoring.models import load_model
-from brainweave.scoring.perplexity import Scorer
+from brainweave.scoring.perplexity import TransformersScorer
 
 
 def _summary(x: list[float]) -> dict[str, float]:
@@ -68,7 +68,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
     cases = load_testcases(args.testcases)
-    scorer = Scorer(load_model(args.model))
+    scorer = TransformersScorer(load_model(args.model))
     scores: list = []
     t0 = time.perf_counter()
     result = evaluate(scorer, cases, fast=True, scores=scores)

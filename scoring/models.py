@@ -10,14 +10,12 @@ loaded from there afterwards.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import importlib.util
 import json
 import logging
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import platformdirs
 
 from brainweave.errors import BrainweaveError, ConfigError
+from brainweave.io import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -121,14 +120,6 @@ def resolve_cache_dir(cache_dir: Path | None) -> Path:
     return Path(cache_dir) if cache_dir else default_cache_dir()
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def dequantised_dir(cache_dir: Path, sha: str) -> Path:
     return cache_dir / "dequantised" / sha
 
@@ -175,8 +166,57 @@ def _cached_sha(path: Path, cache_dir: Path) -> str:
     return sha
 
 
-_LOADED: dict[tuple[Any, ...], LoadedModel] = {}
-_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class ModelRef:
+    """Where a scorer model name points, found without loading anything."""
+
+    name: str
+    kind: str  # "alias", "gguf" (a file), "gguf-dir", "dir" (transformers weights), "hub"
+    path: Path | None = None  # the file or directory ("alias": located when loaded)
+    alias: ModelAlias | None = None
+
+
+def resolve_model(name: str) -> ModelRef:
+    """What a model name means: a packaged alias, a GGUF file, a directory of weights
+    or GGUF, or a Hugging Face id (usable offline only when it is in the local cache).
+    ConfigError, with a did-you-mean, for a name that is none of these.
+
+    The one resolver: the loader and the sweep's checks before any run both use it.
+    """
+    if name in ALIASES:
+        alias = ALIASES[name]
+        if importlib.util.find_spec(alias.package.replace("-", "_")) is None:
+            raise ConfigError(
+                f"scorer model {name!r} needs the package {alias.package}", alias.install
+            )
+        return ModelRef(name, "alias", alias=alias)
+    path = Path(name).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return ModelRef(name, "gguf", path)
+    if path.is_dir():
+        ggufs = sorted(path.glob("*.gguf"))
+        if not (path / "config.json").is_file() and len(ggufs) == 1:
+            return ModelRef(name, "gguf", ggufs[0])
+        return ModelRef(name, "dir", path)
+    close = difflib.get_close_matches(name, list(ALIASES), n=1, cutoff=0.7)
+    if close or name.startswith((".", "/", "~")) or path.suffix == ".gguf":
+        raise ConfigError(
+            f"unknown scorer model {name!r}: not a packaged alias or an existing path",
+            (f"did you mean {close[0]!r}? " if close else "")
+            + f"packaged aliases: {', '.join(ALIASES)} (see `brainweave models list`)",
+        )
+    return ModelRef(name, "hub")
+
+
+def hub_model_cached(name: str) -> bool:
+    """Whether a Hugging Face id's config is in the local cache (all an offline
+    machine can load)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # an id the hub library rejects
+        return False
 
 
 def load_model(
@@ -185,28 +225,20 @@ def load_model(
     dtype: str = "fp32",
     cache_dir: Path | None = None,
     trust_remote_code: bool = False,
-    threads: int | None = None,
 ) -> LoadedModel:
-    """Load (once per process) the model called ``name``."""
-    key = (name, dtype, str(cache_dir), trust_remote_code)
-    with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = _load(name, dtype, resolve_cache_dir(cache_dir), trust_remote_code)
-        if threads:
-            import torch
+    """Load the model called ``name`` (an alias, a GGUF file, a directory or a hub id).
 
-            torch.set_num_threads(threads)
-        return _LOADED[key]
+    Nothing is cached in memory here: a process keeps its loaded scorer in its
+    :class:`~brainweave.graphs.services.Services`. GGUF weights are dequantised once
+    and kept on disk (see the module docstring).
+    """
+    return _load(resolve_model(name), dtype, resolve_cache_dir(cache_dir), trust_remote_code)
 
 
 def load_from_settings(settings: Any) -> LoadedModel:
     s = settings.scorer
     return load_model(
-        s.model,
-        dtype=s.dtype,
-        cache_dir=s.cache_dir,
-        trust_remote_code=s.trust_remote_code,
-        threads=s.threads,
+        s.model, dtype=s.dtype, cache_dir=s.cache_dir, trust_remote_code=s.trust_remote_code
     )
 
 
@@ -221,33 +253,22 @@ def _imports() -> tuple[Any, Any, Any]:
     return torch, AutoModelForCausalLM, AutoTokenizer
 
 
-def _load(name: str, dtype: str, cache_dir: Path, trust_remote_code: bool) -> LoadedModel:
+def _load(ref: ModelRef, dtype: str, cache_dir: Path, trust_remote_code: bool) -> LoadedModel:
     torch, _, _ = _imports()
     torch_dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(dtype)
     if torch_dtype is None:
         raise ConfigError(f"unknown scorer dtype {dtype!r}", "choose fp32 or bf16")
-    if name in ALIASES:
-        alias = ALIASES[name]
-        sha = _gemma_sha() if name == "gemma3-270m" else alias.expected_sha256
+    name = ref.name
+    if ref.alias is not None:
+        sha = _gemma_sha() if name == "gemma3-270m" else ref.alias.expected_sha256
         if sha and (dequantised_dir(cache_dir, sha) / "config.json").is_file():
             return _from_dir(name, dequantised_dir(cache_dir, sha), torch_dtype, dtype, sha, False)
-        return _from_gguf(name, alias.locate(cache_dir), cache_dir, torch_dtype, dtype, sha)
-    path = Path(name).expanduser()
-    if path.is_file() and path.suffix == ".gguf":
-        return _from_gguf(name, path, cache_dir, torch_dtype, dtype, None)
-    if path.is_dir():
-        ggufs = sorted(path.glob("*.gguf"))
-        if not (path / "config.json").is_file() and len(ggufs) == 1:
-            return _from_gguf(name, ggufs[0], cache_dir, torch_dtype, dtype, None)
-        return _from_dir(name, path, torch_dtype, dtype, None, trust_remote_code)
-    close = difflib.get_close_matches(name, list(ALIASES), n=1, cutoff=0.7)
-    if close or name.startswith((".", "/", "~")):
-        raise ConfigError(
-            f"unknown scorer model {name!r}: not a packaged alias or an existing path",
-            (f"did you mean {close[0]!r}? " if close else "")
-            + f"packaged aliases: {', '.join(ALIASES)} (see `brainweave models list`)",
-        )
-    return _from_dir(name, name, torch_dtype, dtype, None, trust_remote_code)  # a hub id
+        return _from_gguf(name, ref.alias.locate(cache_dir), cache_dir, torch_dtype, dtype, sha)
+    if ref.kind == "gguf":
+        assert ref.path is not None
+        return _from_gguf(name, ref.path, cache_dir, torch_dtype, dtype, None)
+    where: Path | str = ref.path if ref.path is not None else name  # a directory or a hub id
+    return _from_dir(name, where, torch_dtype, dtype, None, trust_remote_code)
 
 
 def _finish(model: Any, tokenizer: Any, **kw: Any) -> LoadedModel:

@@ -2,10 +2,10 @@
 
 Two paths give the same numbers (within 1e-4 relative perplexity, tested):
 
-* :meth:`Scorer.score` is the straightforward computation the BrainBench
+* :meth:`TransformersScorer.score` is the straightforward computation the BrainBench
   reference uses: one full forward pass per text, ``log_softmax`` over the
   logits, the log-probability of each next token.
-* :meth:`Scorer.score_many` shares the work between texts that start alike
+* :meth:`TransformersScorer.score_many` shares the work between texts that start alike
   (the A and B versions of a BrainBench item, the variants of a hypothesis under
   one evidence context): the common token prefix is run once and its KV cache
   reused for each continuation, the continuations batched (see ``prefix.py``).
@@ -22,39 +22,13 @@ them (default stride ``W - 1``: disjoint windows, like the harness).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
+from brainweave.scoring.contract import TextScore
 from brainweave.scoring.models import LoadedModel
-
-
-class TextScore(BaseModel):
-    """The log-likelihood of one text (its scored tokens)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    n_tokens: int
-    sum_logprob: float
-    mean_nll: float
-    perplexity: float
-    n_bytes: int  # UTF-8 bytes of the scored text (for the memorisation ratio)
-
-    @classmethod
-    def from_logprobs(cls, logprobs: np.ndarray, n_bytes: int) -> TextScore:
-        n = int(logprobs.size)
-        total = float(logprobs.sum(dtype=np.float64))
-        mean = -total / n if n else float("nan")
-        return cls(
-            n_tokens=n,
-            sum_logprob=total,
-            mean_nll=mean,
-            perplexity=math.exp(mean) if n else float("nan"),
-            n_bytes=n_bytes,
-        )
 
 
 def common_prefix_len(seqs: Sequence[Sequence[int]]) -> int:
@@ -67,8 +41,8 @@ def common_prefix_len(seqs: Sequence[Sequence[int]]) -> int:
     return n
 
 
-class Scorer:
-    """Scores texts with one loaded causal LM."""
+class TransformersScorer:
+    """The ``transformers`` backend: scores texts with one loaded causal LM (fp32 or bf16)."""
 
     def __init__(
         self,
@@ -90,10 +64,14 @@ class Scorer:
         self.batch_size = batch_size
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Scorer:
+    def from_settings(cls, settings: Any) -> TransformersScorer:
         from brainweave.scoring.models import load_from_settings
 
         s = settings.scorer
+        if s.threads:  # the scorer's share of the cores (sweep workers split them)
+            import torch
+
+            torch.set_num_threads(s.threads)
         return cls(
             load_from_settings(settings),
             window=s.context_window,

@@ -23,10 +23,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from brainweave.agents.models import Counterfactual, Scores
 from brainweave.scoring.calibration import CalibrationParams, load_params
+from brainweave.scoring.contract import Scorer, TextScore
 from brainweave.scoring.counterfactuals import make_variants
 from brainweave.scoring.memorisation import DEFAULT_THRESHOLD, memorisation_ratio
-from brainweave.scoring.perplexity import Scorer, TextScore
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,29 @@ class PlausibilityResult(BaseModel):
     variants: list[ScoredText] = []
     memorised: bool = False
 
+    def to_scores(self) -> Scores:
+        """The score fields a hypothesis carries (the graph's score step and the app's
+        re-scoring of an edited statement both use this one mapping)."""
+        return Scores(
+            scorable=self.scorable,
+            reason=self.reason,
+            plausibility=self.plausibility,
+            p_vs_all=self.p_vs_all,
+            perplexity=self.score.perplexity if self.score else None,
+            counterfactuals=[
+                Counterfactual(
+                    text=v.text,
+                    perplexity=v.perplexity,
+                    kind=v.kind,
+                    original=v.original,
+                    altered=v.altered,
+                )
+                for v in self.variants
+            ],
+            memorised=self.memorised,
+            model=self.model,
+        )
+
 
 def _scored(
     text: str, s: TextScore, kind: str, threshold: float, context: str, **extra: Any
@@ -111,11 +135,13 @@ def score_hypotheses(
     ``context`` is one evidence text for all hypotheses, or one per hypothesis.
     """
     if scorer is None:
+        from brainweave.scoring.backends import make_scorer
+
         if settings is None:
             from brainweave.settings import load_settings
 
             settings = load_settings()
-        scorer = Scorer.from_settings(settings)
+        scorer = make_scorer(settings)
     if context is None or isinstance(context, str):
         contexts: list[str | None] = [context] * len(hypotheses)
     else:

@@ -48,14 +48,15 @@ import errno
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from brainweave.agents.models import Hypothesis, Scores
 from brainweave.errors import BrainweaveError
+from brainweave.io import write_atomic
 from brainweave.sweeps.spec import RunTask
 
 log = logging.getLogger(__name__)
@@ -80,15 +81,8 @@ HYPOTHESIS_COLUMNS = (
     "domains",
     "domain_pair",
     "bridge",
-    "plausibility",
-    "p_vs_all",
-    "perplexity",
-    "scorable",
-    "score_reason",
-    "memorisation_flag",
+    *Scores.COLUMNS,
     "phrased_by",
-    "scorer",
-    "n_counterfactuals",
     "finding_ids",
     "passage_ids",
 )
@@ -100,33 +94,6 @@ class SweepWriteError(BrainweaveError):
 
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` whole: a reader sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide results from colleagues
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
 
 
 def recover_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -202,7 +169,8 @@ def hypothesis_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
     setting = record.get("setting") or {}
     rows = []
     for h in record.get("hypotheses", []):
-        domains = list(h.get("domains") or [])
+        hyp = Hypothesis.model_validate(h)
+        domains = list(hyp.domains)
         rows.append(
             {
                 "run_id": record["run_id"],
@@ -216,23 +184,16 @@ def hypothesis_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
                 "generator": setting.get("generator"),
                 "scorer_model": setting.get("scorer"),
                 "seed": setting.get("seed"),
-                "hypothesis_id": h.get("id"),
-                "rank": h.get("rank"),
-                "statement": h.get("statement"),
+                "hypothesis_id": hyp.id,
+                "rank": hyp.rank,
+                "statement": hyp.statement,
                 "domains": domains,
                 "domain_pair": "+".join(sorted(domains)),
-                "bridge": list(h.get("bridge") or []),
-                "plausibility": h.get("plausibility"),
-                "p_vs_all": h.get("p_vs_all"),
-                "perplexity": h.get("perplexity"),
-                "scorable": h.get("scorable"),
-                "score_reason": h.get("score_reason"),
-                "memorisation_flag": bool(h.get("memorisation_flag")),
-                "phrased_by": h.get("phrased_by"),
-                "scorer": h.get("scorer"),
-                "n_counterfactuals": len(h.get("counterfactuals") or []),
-                "finding_ids": list(h.get("finding_ids") or []),
-                "passage_ids": list(h.get("passage_ids") or []),
+                "bridge": list(hyp.bridge),
+                **hyp.scores.columns(),
+                "phrased_by": hyp.phrased_by,
+                "finding_ids": list(hyp.finding_ids),
+                "passage_ids": list(hyp.passage_ids),
             }
         )
     return rows
@@ -251,7 +212,7 @@ def _schema() -> Any:
         "p_vs_all": pa.float64(),
         "perplexity": pa.float64(),
         "scorable": pa.bool_(),
-        "memorisation_flag": pa.bool_(),
+        "memorised": pa.bool_(),
         "n_counterfactuals": pa.int64(),
         "domains": strings,
         "bridge": strings,
@@ -271,7 +232,7 @@ def write_parquet(path: Path, rows: list[dict[str, Any]]) -> None:
     table = pa.Table.from_pylist(rows, schema=_schema())
     buf = io.BytesIO()
     pq.write_table(table, buf)
-    atomic_write(path, buf.getvalue())
+    write_atomic(path, buf.getvalue())
 
 
 class ResultStore:
@@ -344,7 +305,7 @@ class ResultStore:
         rec = {**base, **result}
         prov = self.out / PROVENANCE / f"{task.run_id}.json"
         try:
-            atomic_write(
+            write_atomic(
                 prov,
                 json.dumps(result.get("provenance", {}), indent=1, default=str).encode("utf-8"),
             )

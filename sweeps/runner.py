@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from brainweave.io import write_atomic
 from brainweave.sweeps import summary as summary_mod
 from brainweave.sweeps.executors import make_executor
 from brainweave.sweeps.results import (
@@ -27,7 +28,6 @@ from brainweave.sweeps.results import (
     SETTING_COLUMNS,
     ResultStore,
     SweepWriteError,
-    atomic_write,
 )
 from brainweave.sweeps.spec import (
     GRID_KEYS,
@@ -174,7 +174,7 @@ def _write_plan(out: Path, spec: SweepSpec, tasks: list[RunTask]) -> None:
         ],
     }
     try:
-        atomic_write(out / "sweep.json", json.dumps(doc, indent=1).encode("utf-8"))
+        write_atomic(out / "sweep.json", json.dumps(doc, indent=1).encode("utf-8"))
     except OSError as err:
         raise SweepWriteError(f"could not write {out / 'sweep.json'}: {err}") from err
 

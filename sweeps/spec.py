@@ -265,8 +265,8 @@ def setting_of(settings: Settings, point: dict[str, Any]) -> dict[str, Any]:
         "generator": settings.llm.model,
         # the scorer's LM, or the model-free stand-in ('lexical') the settings use instead
         "scorer": settings.scorer.model
-        if settings.agents.scorer == "brainbench"
-        else settings.agents.scorer,
+        if settings.scorer.provider == "transformers"
+        else settings.scorer.provider,
         "seed": settings.llm.seed,
     }
 

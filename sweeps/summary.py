@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from brainweave.sweeps.results import atomic_write
+from brainweave.io import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def summarise(
         )
     pairs: dict[str, dict[str, Any]] = {}
     if len(hyps):
-        good = hyps[(hyps["plausibility"].fillna(-1) >= accept) & ~hyps["memorisation_flag"]]
+        good = hyps[(hyps["plausibility"].fillna(-1) >= accept) & ~hyps["memorised"]]
         for pair, group in good.groupby("domain_pair"):
             bridges = Counter(b for bs in group["bridge"] for b in (bs if bs is not None else []))
             pairs[str(pair)] = {
@@ -113,7 +113,7 @@ def plot(hyps: pd.DataFrame, settings: list[str], path: Path, accept: float = AC
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    atomic_write(path, buf.getvalue())
+    write_atomic(path, buf.getvalue())
 
 
 def split_labels(labels: list[str]) -> tuple[list[str], str]:
@@ -161,8 +161,8 @@ def to_markdown(summary: dict[str, Any]) -> str:
 
 
 def write(out: Path, summary: dict[str, Any], hyps: pd.DataFrame, settings: list[str]) -> None:
-    atomic_write(out / "summary.json", json.dumps(summary, indent=2).encode("utf-8"))
-    atomic_write(out / "summary.md", to_markdown(summary).encode("utf-8"))
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2).encode("utf-8"))
+    write_atomic(out / "summary.md", to_markdown(summary).encode("utf-8"))
     try:
         plot(hyps, settings, out / "plausibility.png", summary["accept_threshold"])
     except Exception as err:  # the plot is a convenience; the data is written

@@ -9,10 +9,8 @@ through the index store. Every problem found is reported together.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import logging
-from pathlib import Path
 
 from brainweave.errors import BrainweaveError, ConfigError
 from brainweave.settings import Settings
@@ -39,34 +37,23 @@ def check_generator(settings: Settings) -> str | None:
 
 
 def check_scorer(settings: Settings) -> str | None:
-    """Why the scorer's LM cannot be found, or None (only the 'brainbench' scorer has one)."""
-    if settings.agents.scorer != "brainbench":
-        return None
-    from brainweave.scoring.models import ALIASES
+    """Why the scorer cannot be made, or None: its provider, and its model resolved
+    the way the loader resolves it (:func:`brainweave.scoring.models.resolve_model`)."""
+    from brainweave.scoring.backends import backend_class
+    from brainweave.scoring.models import hub_model_cached, resolve_model
 
+    try:
+        backend_class(settings.scorer.provider)
+    except ConfigError as err:
+        return str(err).replace("\n  ->", ";")
+    if settings.scorer.provider != "transformers":
+        return None
     name = settings.scorer.model
-    if name in ALIASES:
-        alias = ALIASES[name]
-        if importlib.util.find_spec(alias.package.replace("-", "_")) is None:
-            return f"scorer model {name!r} needs the package {alias.package} ({alias.install})"
-        return None
-    path = Path(name).expanduser()
-    if path.exists():
-        return None
-    close = difflib.get_close_matches(name, list(ALIASES), n=1, cutoff=0.7)
-    if close or name.startswith((".", "/", "~")):
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return (
-            f"unknown scorer model {name!r}{hint}: not a packaged alias "
-            f"({', '.join(ALIASES)}) or an existing path"
-        )
-    try:  # a Hugging Face id: only usable offline when it is in the local cache
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(name, "config.json")
-    except Exception:  # an id the hub library rejects
-        cached = None
-    if not isinstance(cached, str):
+    try:
+        ref = resolve_model(name)
+    except ConfigError as err:
+        return str(err).replace("\n  ->", ";")
+    if ref.kind == "hub" and not hub_model_cached(name):
         return f"unknown scorer model {name!r}: not an alias, a path, or in the local HF cache"
     return None
 
@@ -127,10 +114,10 @@ def preflight(tasks: list[RunTask]) -> None:
             "fix the spec (grid values, settings) or build the missing indexes, then rerun",
         )
     if (
-        any(t.to_settings().agents.scorer != "brainbench" for t in seen.values())
+        any(t.to_settings().scorer.provider != "transformers" for t in seen.values())
         and len({t.settings["scorer"]["model"] for t in seen.values()}) > 1
     ):
-        log.warning("the grid's scorer models change nothing where agents.scorer is 'lexical'")
+        log.warning("the grid's scorer models change nothing where scorer.provider is 'lexical'")
     seeds = {int(t.setting["seed"]) for t in tasks if t.setting.get("seed") is not None}
     if len(seeds) > 1 and all(t.to_settings().llm.temperature == 0 for t in tasks):
         log.warning(

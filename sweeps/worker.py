@@ -2,8 +2,8 @@
 
 A worker only computes: it returns the outcome to the parent, which alone writes
 the results (see :mod:`brainweave.sweeps.results`). Models are loaded once per
-worker process: ``ask`` caches the embedder and scorer through
-``brainweave.graphs.run.shared`` and llama.cpp models per process.
+worker process: ``ask`` uses the process's
+:class:`~brainweave.graphs.services.Services` (embedder, indexes, scorer, LLM).
 
 Each run's LangGraph checkpoint thread is the run id. A run that was interrupted
 (or failed) and is run again would otherwise *continue* that thread, merging the

@@ -66,7 +66,7 @@ def write_spec(path: Path, spec: dict[str, Any]) -> Path:
 def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     """The same runs gave the same hypotheses, scores and all (the fast profile is exact)."""
     key = ["run_id", "hypothesis_id"]
-    cols = [*key, "statement", "plausibility", "perplexity", "domains", "memorisation_flag"]
+    cols = [*key, "statement", "plausibility", "perplexity", "domains", "memorised"]
     a = a[cols].sort_values(key).reset_index(drop=True)
     b = b[cols].sort_values(key).reset_index(drop=True)
     assert len(a) == len(b) > 0

@@ -9,7 +9,8 @@ import pytest
 
 from brainweave.corpora import Source, builtin_sources
 from brainweave.errors import CorpusError
-from brainweave.retrieval.ingest import SourceReport, file_sha256, iter_documents
+from brainweave.io import sha256_file
+from brainweave.retrieval.ingest import SourceReport, iter_documents
 
 SOURCES = {s.name: s for s in builtin_sources()}
 
@@ -17,7 +18,7 @@ SOURCES = {s.name: s for s in builtin_sources()}
 def ingest(name: str, data_dir: Path) -> tuple[dict[str, object], SourceReport]:
     source = SOURCES[name]
     path = source.path(data_dir)
-    report = SourceReport(source.name, source.domain, str(path), file_sha256(path))
+    report = SourceReport(source.name, source.domain, str(path), sha256_file(path))
     docs = {d.id: d for d in iter_documents(source, data_dir, report=report)}
     assert len(docs) == report.documents, "document ids must be unique within a source"
     return docs, report
@@ -25,7 +26,7 @@ def ingest(name: str, data_dir: Path) -> tuple[dict[str, object], SourceReport]:
 
 def test_manifest_pins_the_shared_files(data_dir: Path) -> None:
     for source in SOURCES.values():
-        assert file_sha256(source.path(data_dir)) == source.sha256, source.name
+        assert sha256_file(source.path(data_dir)) == source.sha256, source.name
         assert source.license and source.upstream
 
 

@@ -12,6 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import PrivateAttr
 
 from brainweave.agents.base import DomainAgent, FindingsOut, extractive
 from brainweave.agents.builtin import ClinicalAgent, GeneticsAgent, NeuroimagingAgent
@@ -113,37 +114,59 @@ def test_every_call_is_time_limited() -> None:
     assert llm.calls[-1].error == "timeout"
 
 
-_ONE_CONTEXT = threading.Lock()
-
-
 class OneAtATime(Recorder):
-    """A model that answers one call at a time, as a llama.cpp context does."""
+    """A model that answers one call at a time, as a llama.cpp context does: it
+    carries the lock its callers queue for (``turn``) and notes any call that
+    found another one still running."""
 
-    serial: bool = True
+    overlaps: int = 0
+    _turn: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _busy: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def turn(self) -> threading.Lock:
+        return self._turn
 
     def _generate(self, messages: list[BaseMessage], stop: Any = None, **kw: Any) -> ChatResult:
-        with _ONE_CONTEXT:
+        if not self._busy.acquire(blocking=False):
+            self.overlaps += 1
+            self._busy.acquire()
+        try:
             return super()._generate(messages, stop, **kw)
+        finally:
+            self._busy.release()
 
 
-def test_the_time_limit_does_not_count_the_queue_for_a_serial_model() -> None:
-    llm = LLM(OneAtATime(answers=["{}"], delay=0.3), timeout_s=0.6)
+def test_the_time_limit_never_counts_the_queue_for_one_context() -> None:
+    """Three runs (three wrappers, as three app sessions make) share one context."""
+    model = OneAtATime(answers=["{}"], delay=0.3)
+    wrappers = [LLM(model, timeout_s=0.6) for _ in range(3)]
     errors: list[Exception] = []
 
-    def call(i: int) -> None:
+    def call(llm: LLM, i: int) -> None:
         try:
             llm.complete("s", "p", f"agent{i}")
         except LLMError as err:
             errors.append(err)
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
+    threads = [threading.Thread(target=call, args=(w, i)) for i, w in enumerate(wrappers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == [], "three 0.3 s calls queued behind each other all finish in time"
-    assert [c.ok for c in llm.calls] == [True] * 3
-    assert all(c.seconds < 0.6 for c in llm.calls)
+    assert [c.ok for w in wrappers for c in w.calls] == [True] * 3
+    assert all(c.seconds < 0.6 for w in wrappers for c in w.calls)
+    assert model.overlaps == 0, "no two calls ever ran on the context at once"
+
+
+def test_a_timed_out_call_keeps_the_context_until_it_is_done() -> None:
+    model = OneAtATime(answers=["{}"], delay=0.5)
+    first, second = LLM(model, timeout_s=0.1), LLM(model, timeout_s=2.0)
+    with pytest.raises(LLMError, match="did not answer"):
+        first.complete("s", "p", "slow")
+    assert second.complete("s", "p", "next") == "{}"
+    assert model.overlaps == 0, "the next call waited for the timed-out one to finish"
 
 
 def test_chat_model_from_settings() -> None:
@@ -153,7 +176,7 @@ def test_chat_model_from_settings() -> None:
     with pytest.raises(ConfigError, match="GGUF"):
         make_chat_model(LLMSettings(provider="llamacpp", model="no/such/model"))
     s = load_settings(profile="fast")
-    assert s.llm.provider == "fake" and s.agents.scorer == "lexical" and s.agents.rounds == 1
+    assert s.llm.provider == "fake" and s.scorer.provider == "lexical" and s.agents.rounds == 1
 
 
 # ----- summarise -------------------------------------------------------------------------

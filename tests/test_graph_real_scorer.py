@@ -19,7 +19,8 @@ def test_ask_scores_with_the_brainbench_scorer(tmp_path: Path) -> None:
         home=tmp_path / "home",
         data_dir=DATA_DIR,
         index={"max_docs_per_source": 150},
-        agents={"scorer": "brainbench", "max_hypotheses": 1, "max_findings": 2},
+        scorer={"provider": "transformers"},
+        agents={"max_hypotheses": 1, "max_findings": 2},
     )
     build_indexes(s, ["neuroimaging", "clinical"])
     r = ask(
@@ -29,9 +30,10 @@ def test_ask_scores_with_the_brainbench_scorer(tmp_path: Path) -> None:
         rounds=0,
     )
     (h,) = r.hypotheses
-    assert h.scorer == s.scorer.model and r.provenance["scorer"] == s.scorer.model
-    assert h.scorable and 0.0 <= h.plausibility <= 1.0
-    assert h.perplexity is not None and 1.0 < h.perplexity < 1000
-    assert h.counterfactuals and all(c.perplexity and c.perplexity > 1 for c in h.counterfactuals)
-    assert isinstance(h.memorisation_flag, bool)
+    sc = h.scores
+    assert sc.model == s.scorer.model and r.provenance["scorer"] == s.scorer.model
+    assert sc.scorable and 0.0 <= sc.plausibility <= 1.0
+    assert sc.perplexity is not None and 1.0 < sc.perplexity < 1000
+    assert sc.counterfactuals and all(c.perplexity and c.perplexity > 1 for c in sc.counterfactuals)
+    assert isinstance(sc.memorised, bool)
     assert r.provenance["timings_s"]["scoring"] > 0

@@ -112,10 +112,8 @@ def test_statements_must_stay_grounded_in_their_findings() -> None:
 
 
 def test_reducers() -> None:
-    assert merge_by_id([{"id": 1, "v": 0}], [{"id": 2}, {"id": 1, "v": 9}]) == [
-        {"id": 1, "v": 9},
-        {"id": 2},
-    ]
+    renamed = M.model_copy(update={"claim": "Renamed."})
+    assert merge_by_id([M], [G, renamed]) == [renamed, G], "a repeated id replaces in place"
     assert union_lists({"a": ["x"]}, {"a": ["x", "y"], "b": ["z"]}) == {
         "a": ["x", "y"],
         "b": ["z"],
@@ -125,23 +123,27 @@ def test_reducers() -> None:
 
 # ----- the exchange rule ----------------------------------------------------------------------
 def _exchange(findings: list[Finding], round_: int, max_rounds: int = 3) -> dict[str, object]:
-    from brainweave.agents.builtin import GeneticsAgent, NeuroimagingAgent
-    from brainweave.graphs.nodes import Services, exchange
+    from langgraph.runtime import Runtime
 
-    svc = Services(
+    from brainweave.agents.builtin import GeneticsAgent, NeuroimagingAgent
+    from brainweave.graphs.context import RunContext
+    from brainweave.graphs.nodes import exchange
+
+    ctx = RunContext(
         agents={"genetics": GeneticsAgent(), "neuroimaging": NeuroimagingAgent()},
-        retriever=None,
-        llm=None,
-        scorer_factory=lambda: None,
+        retriever=None,  # type: ignore[arg-type]
+        llm=None,  # type: ignore[arg-type]
+        scorer=lambda: None,  # type: ignore[arg-type, return-value]
+        rounds=max_rounds,
     )
     state = {
         "question": "q",
         "agents": ["genetics", "neuroimaging"],
         "round": round_,
-        "findings": [f.model_dump() for f in findings],
+        "findings": findings,
         "queries_run": {"genetics": ["q"], "neuroimaging": ["q"]},
     }
-    return exchange(svc, state, max_rounds=max_rounds)  # type: ignore[arg-type]
+    return exchange(state, Runtime(context=ctx))  # type: ignore[arg-type]
 
 
 def test_exchange_sends_new_findings_and_queries_to_the_other_agents() -> None:
@@ -149,7 +151,7 @@ def test_exchange_sends_new_findings_and_queries_to_the_other_agents() -> None:
     assert up["round"] == 1
     assert up["pending"] == {"genetics": ["genes associated with Alzheimer's disease"]}
     (msg,) = up["messages"]  # type: ignore[misc]
-    assert (msg["sender"], msg["recipient"], msg["findings"]) == (
+    assert (msg.sender, msg.recipient, msg.findings) == (
         "neuroimaging",
         "genetics",
         ["i1"],

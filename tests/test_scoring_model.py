@@ -15,7 +15,7 @@ import pytest
 
 from brainweave.scoring.brainbench import ab_labels, evaluate, item_prompts, load_testcases
 from brainweave.scoring.models import load_model
-from brainweave.scoring.perplexity import Scorer
+from brainweave.scoring.perplexity import TransformersScorer
 from brainweave.scoring.plausibility import build_context, score_hypotheses
 
 pytestmark = pytest.mark.slow
@@ -36,8 +36,8 @@ def cases() -> list:
 
 
 @pytest.fixture(scope="module")
-def scorer() -> Scorer:
-    return Scorer(load_model(DEFAULT))
+def scorer() -> TransformersScorer:
+    return TransformersScorer(load_model(DEFAULT))
 
 
 def _reference_ppl(model, tokenizer, text: str) -> float:  # type: ignore[no-untyped-def]
@@ -62,7 +62,9 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / abs(b)
 
 
-def test_perplexity_matches_the_reference_computation(scorer: Scorer, cases: list) -> None:
+def test_perplexity_matches_the_reference_computation(
+    scorer: TransformersScorer, cases: list
+) -> None:
     lm = scorer.loaded
     for case in cases[:3]:
         for text in item_prompts(case, 0):
@@ -73,7 +75,9 @@ def test_perplexity_matches_the_reference_computation(scorer: Scorer, cases: lis
             assert got.sum_logprob == pytest.approx(-got.mean_nll * got.n_tokens)
 
 
-def test_shared_prefix_equals_straightforward_on_brainbench(scorer: Scorer, cases: list) -> None:
+def test_shared_prefix_equals_straightforward_on_brainbench(
+    scorer: TransformersScorer, cases: list
+) -> None:
     labels = ab_labels(len(cases))
     for case, label in list(zip(cases, labels, strict=True))[:4]:
         a, b = item_prompts(case, label)
@@ -84,7 +88,9 @@ def test_shared_prefix_equals_straightforward_on_brainbench(scorer: Scorer, case
             assert _rel(f.perplexity, ref.perplexity) < 1e-4
 
 
-def test_shared_context_equals_straightforward_for_variants(scorer: Scorer, cases: list) -> None:
+def test_shared_context_equals_straightforward_for_variants(
+    scorer: TransformersScorer, cases: list
+) -> None:
     evidence = cases[0].original
     context = build_context(evidence)
     texts = [
@@ -93,7 +99,9 @@ def test_shared_context_equals_straightforward_for_variants(scorer: Scorer, case
         "Increased theta power in the amygdala predicted recall.",
         "Theta",
     ]
-    scorer_small_batch = Scorer(scorer.loaded, batch_size=3)  # two batches, cache copied
+    scorer_small_batch = TransformersScorer(
+        scorer.loaded, batch_size=3
+    )  # two batches, cache copied
     for s in (scorer, scorer_small_batch):
         fast = s.score_many(texts, context)
         for text, f in zip(texts, fast, strict=True):
@@ -102,7 +110,7 @@ def test_shared_context_equals_straightforward_for_variants(scorer: Scorer, case
             assert _rel(f.perplexity, ref.perplexity) < 1e-4
 
 
-def test_context_tokens_are_not_scored(scorer: Scorer) -> None:
+def test_context_tokens_are_not_scored(scorer: TransformersScorer) -> None:
     context = "The evidence: dopamine neurons encode reward prediction errors.\nFinding: "
     text = "Dopamine release increased after unexpected rewards."
     ids, first = scorer.prepare(text, context)
@@ -116,12 +124,12 @@ def test_context_tokens_are_not_scored(scorer: Scorer) -> None:
 
 
 def test_text_longer_than_the_window_is_scored_in_rolling_windows(
-    scorer: Scorer, cases: list
+    scorer: TransformersScorer, cases: list
 ) -> None:
     text = item_prompts(cases[0], 0)[0]
     ids = scorer.encode(text)
     assert len(ids) > 150
-    small = Scorer(scorer.loaded, window=64)  # disjoint windows, as lm-eval does
+    small = TransformersScorer(scorer.loaded, window=64)  # disjoint windows, as lm-eval does
     s = small.score(text)
     assert s.n_tokens == len(ids) - 1  # every token after the first, once
     # by hand: window 1 predicts 1..63 from ids[0:64]; window k predicts 63 new tokens
@@ -136,7 +144,7 @@ def test_text_longer_than_the_window_is_scored_in_rolling_windows(
     # less context than the full-window score, so a higher perplexity
     assert s.perplexity > scorer.score(text).perplexity
     # an overlapping stride gives each window more context
-    overlap = Scorer(scorer.loaded, window=64, stride=32).score(text)
+    overlap = TransformersScorer(scorer.loaded, window=64, stride=32).score(text)
     assert overlap.n_tokens == s.n_tokens and overlap.perplexity < s.perplexity
     # the fast path falls back to the rolling computation for long texts
     fast = small.score_many([text, text + " More."])
@@ -161,7 +169,7 @@ def test_brainbench_slice_with_the_default_model_through_the_cli(
     assert [it["label"] for it in d["items"]] == ab_labels(8)
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     # item by item the same as the straightforward path in this process
-    ref = evaluate(Scorer(load_model(DEFAULT)), cases[:8], fast=False)
+    ref = evaluate(TransformersScorer(load_model(DEFAULT)), cases[:8], fast=False)
     for got, want in zip(d["items"], ref.items, strict=True):
         assert got["choice"] == want.choice
         assert got["ppl"] == pytest.approx(list(want.ppl), rel=1e-4)
@@ -169,7 +177,9 @@ def test_brainbench_slice_with_the_default_model_through_the_cli(
     assert d["accuracy"] == pytest.approx(EXPECTED_FIRST8_ACCURACY)
 
 
-def test_plausibility_of_a_hypothesis_and_a_statement_without_variants(scorer: Scorer) -> None:
+def test_plausibility_of_a_hypothesis_and_a_statement_without_variants(
+    scorer: TransformersScorer,
+) -> None:
     evidence = (
         "Alpha-synuclein aggregates in dopaminergic neurons of the substantia nigra, "
         "and their loss lowers striatal dopamine in Parkinson's disease."
@@ -217,7 +227,7 @@ def test_plausibility_cli_json_and_not_scorable(tmp_path: Path) -> None:
 
 
 def test_gemma_adds_bos_and_shared_prefix_matches_past_its_sliding_window(cases: list) -> None:
-    gemma = Scorer(load_model("gemma3-270m"))
+    gemma = TransformersScorer(load_model("gemma3-270m"))
     text = item_prompts(cases[0], 0)[0]
     ids = gemma.encode(text)
     assert ids[0] == gemma.tokenizer.bos_token_id

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from brainweave.io import write_atomic
 from brainweave.sweeps.results import (
     RUNS,
     JsonlAppender,
     ResultStore,
     SweepWriteError,
-    atomic_write,
     iter_runs,
     recover_jsonl,
 )
@@ -64,10 +64,10 @@ def test_a_write_that_fails_part_way_is_cut_back(tmp_path: Path) -> None:
     assert path.read_bytes().endswith(b"\n")
 
 
-def test_atomic_write_replaces_whole(tmp_path: Path) -> None:
+def test_write_atomic_replaces_whole(tmp_path: Path) -> None:
     target = tmp_path / "x.json"
-    atomic_write(target, b"one")
-    atomic_write(target, b"two")
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
     assert target.stat().st_mode & 0o777 == 0o644

@@ -37,7 +37,7 @@ def test_results_table_files_and_summary(serial: tuple[Path, pd.DataFrame]) -> N
     runs = hyps.attrs["runs"]
     assert len(runs) == len(QUESTIONS) * 2 and set(runs["status"]) == {"ok"}
     assert len(hyps) == runs["n_hypotheses"].sum() > 0
-    assert {"run_id", "question", "setting", "plausibility", "domains", "memorisation_flag"} <= set(
+    assert {"run_id", "question", "setting", "plausibility", "domains", "memorised"} <= set(
         hyps.columns
     )
     assert hyps["plausibility"].between(0, 1).all()

@@ -100,7 +100,7 @@ def test_unknown_models_and_agents_fail_before_any_run(home: Path, tmp_path: Pat
     with pytest.raises(ConfigError, match="unknown generator model 'no-such-model'"):
         plan(spec)
     spec = spec_dict(home, scorer=["smolm2-135m-instruct"])
-    spec["settings"]["agents"] = {"scorer": "brainbench"}
+    spec["settings"]["scorer"] = {"provider": "transformers"}
     with pytest.raises(ConfigError, match="did you mean 'smollm2-135m-instruct'"):
         plan(spec)
     with pytest.raises(ConfigError, match="unknown agent 'genetcs'"):

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
+from brainweave.agents.models import Finding, Message, Scores
 from brainweave.errors import BrainweaveError
 from brainweave.ui import export, runs
 from brainweave.ui.agreement import agreement, auc
 from brainweave.ui.bench import latest_for, list_results, paths_for, slug
 from brainweave.ui.jobs import RunJob, describe
-from brainweave.ui.store import Decision, ReviewStore, Scores
+from brainweave.ui.store import Decision, ReviewStore, scores_of
 
 HYP: dict[str, Any] = {
     "id": "H1",
@@ -95,7 +96,7 @@ def decision(kind: str = "accept", hid: str = "H1", who: str = "ada", **kw: Any)
         run_id="r1",
         hypothesis_id=hid,
         statement="s",
-        scores=Scores.of(HYP),
+        scores=scores_of(HYP),
         decision=kind,  # type: ignore[arg-type]
         reviewer=who,
         **kw,
@@ -120,7 +121,7 @@ def test_store_is_wal_append_only_and_latest_wins(tmp_path: Path) -> None:
     latest = store.latest("r1")[("r1", "H1")]
     assert latest.decision == "edit" and latest.edited_scores is not None
     assert latest.edited_scores.plausibility == 0.7
-    assert latest.scores.counterfactuals[0]["original"] == "increased"
+    assert latest.scores.counterfactuals[0].original == "increased"
     assert store.counts() == {"r1": 2}
 
 
@@ -248,7 +249,15 @@ def test_progress_lines_and_background_job() -> None:
     ev = describe(
         "agent",
         {
-            "findings": [{"agent": "genetics", "domain": "genetics", "claim": "APOE", "round": 0}],
+            "findings": [
+                Finding(
+                    id="genetics:r0:1",
+                    agent="genetics",
+                    domain="genetics",
+                    claim="APOE",
+                    passage_ids=["p"],
+                )
+            ],
             "passages": {"p": {}},
             "issues": [],
         },
@@ -256,7 +265,7 @@ def test_progress_lines_and_background_job() -> None:
     assert ev.text == "genetics (round 0): retrieved 1 passages, 1 findings"
     assert describe(
         "exchange",
-        {"messages": [{"sender": "a", "recipient": "b", "findings": ["x"], "query": "q"}]},
+        {"messages": [Message(sender="a", recipient="b", findings=["x"], query="q")]},
     ).details
 
     def run(on_update: Any) -> str:

@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any
 
-from brainweave.ui.store import Decision
+from brainweave.ui.store import Decision, scores_of
 
 CSV_FIELDS = [
     "run_id",
@@ -23,7 +23,7 @@ CSV_FIELDS = [
     "domains",
     "plausibility",
     "perplexity",
-    "memorisation_flag",
+    "memorised",
     "decision",
     "edited_statement",
     "edited_plausibility",
@@ -47,6 +47,7 @@ def rows(run: dict[str, Any], history: list[Decision]) -> list[dict[str, Any]]:
     for h in run.get("hypotheses") or []:
         d: Decision | None = latest.get(h["id"])
         e = d.edited_scores if d else None
+        scores = scores_of(h)
         out.append(
             {
                 "run_id": run["run_id"],
@@ -55,9 +56,9 @@ def rows(run: dict[str, Any], history: list[Decision]) -> list[dict[str, Any]]:
                 "hypothesis_id": h["id"],
                 "statement": h.get("statement", ""),
                 "domains": ";".join(h.get("domains", [])),
-                "plausibility": h.get("plausibility"),
-                "perplexity": h.get("perplexity"),
-                "memorisation_flag": bool(h.get("memorisation_flag")),
+                "plausibility": scores.plausibility,
+                "perplexity": scores.perplexity,
+                "memorised": scores.memorised,
                 "decision": d.decision if d else "",
                 "edited_statement": (d.edited_statement or "") if d else "",
                 "edited_plausibility": e.plausibility if e else None,

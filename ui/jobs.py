@@ -31,7 +31,8 @@ class Event:
 
 
 def describe(node: str, update: dict[str, Any]) -> Event:
-    """A line (and detail lines) saying what a graph step did."""
+    """A line (and detail lines) saying what a graph step did (the update holds the
+    graph's typed objects: findings, messages, issues, hypotheses)."""
     now = time.time()
     if node == "plan":
         agents = update.get("agents") or []
@@ -40,10 +41,10 @@ def describe(node: str, update: dict[str, Any]) -> Event:
         findings = update.get("findings") or []
         passages = update.get("passages") or {}
         issues = update.get("issues") or []
-        who = findings[0]["agent"] if findings else (issues[0]["agent"] if issues else "an agent")
-        rnd = findings[0].get("round", 0) if findings else 0
-        details = [f"[{f['domain']}] {f['claim']}" for f in findings]
-        details += [f"note ({i['stage']}): {i['message']}" for i in issues]
+        who = findings[0].agent if findings else (issues[0].agent if issues else "an agent")
+        rnd = findings[0].round if findings else 0
+        details = [f"[{f.domain}] {f.claim}" for f in findings]
+        details += [f"note ({i.stage}): {i.message}" for i in issues]
         return Event(
             node,
             f"{who} (round {rnd}): retrieved {len(passages)} passages, {len(findings)} findings",
@@ -55,8 +56,8 @@ def describe(node: str, update: dict[str, Any]) -> Event:
         if not msgs:
             return Event(node, f"exchange: {update.get('stop_reason') or 'done'}", now)
         details = [
-            f"{m['sender']} → {m['recipient']}: {len(m['findings'])} findings"
-            + (f"; query: {m['query']}" if m.get("query") else "")
+            f"{m.sender} → {m.recipient}: {len(m.findings)} findings"
+            + (f"; query: {m.query}" if m.query else "")
             for m in msgs
         ]
         return Event(node, f"exchange: {len(msgs)} messages between agents", now, details)
@@ -66,14 +67,14 @@ def describe(node: str, update: dict[str, Any]) -> Event:
             node,
             f"synthesis: {len(hyps)} candidate hypotheses",
             now,
-            [h["statement"] for h in hyps],
+            [h.statement for h in hyps],
         )
     if node == "score":
         hyps = update.get("hypotheses") or []
         details = [
-            f"{h.get('plausibility'):.3f}  {h['statement']}"
-            if h.get("plausibility") is not None
-            else f"not scored  {h['statement']}"
+            f"{h.scores.plausibility:.3f}  {h.statement}"
+            if h.scores.plausibility is not None
+            else f"not scored  {h.statement}"
             for h in hyps
         ]
         return Event(node, f"scored {len(hyps)} hypotheses", now, details)

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from brainweave.agents.models import Hypothesis
 from brainweave.errors import BrainweaveError
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,10 @@ def load_run(home: Path, run_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = json.loads(rec.read_text(encoding="utf-8"))
     except ValueError as err:
         raise BrainweaveError(f"the record {rec} is not valid JSON: {err}") from err
+    # records written before the scores had one home keep them flat: read them the same
+    doc["hypotheses"] = [
+        Hypothesis.model_validate(h).model_dump(mode="json") for h in doc.get("hypotheses") or []
+    ]
     return doc
 
 
@@ -127,7 +132,7 @@ def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = Non
         '  node [fontname="Helvetica", fontsize=10];',
     ]
     for h in hyps:
-        p = h.get("plausibility")
+        p = (h.get("scores") or {}).get("plausibility")
         label = f"#{h.get('rank', '?')} " + (f"p={p:.2f}" if p is not None else "not scored")
         tip = _short(h.get("statement", ""), 200)
         lines.append(
@@ -158,10 +163,11 @@ def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = Non
 def counterfactual_outcomes(hyp: dict[str, Any]) -> list[dict[str, Any]]:
     """Each counterfactual with whether the statement beat it (lower perplexity wins,
     as in BrainBench)."""
-    own = hyp.get("perplexity")
+    scores = Hypothesis.model_validate(hyp).scores
+    own = scores.perplexity
     out = []
-    for cf in hyp.get("counterfactuals") or []:
-        ppl = cf.get("perplexity")
+    for cf in scores.counterfactuals:
+        ppl = cf.perplexity
         if own is None or ppl is None:
             outcome = "not scored"
         elif own < ppl:
@@ -170,16 +176,14 @@ def counterfactual_outcomes(hyp: dict[str, Any]) -> list[dict[str, Any]]:
             outcome = "lost to"
         else:
             outcome = "tie"
-        change = (
-            f"{cf.get('original')} → {cf.get('altered')}" if cf.get("original") else cf.get("text")
-        )
+        change = f"{cf.original} → {cf.altered}" if cf.original else cf.text
         out.append(
             {
                 "outcome": outcome,
-                "kind": cf.get("kind"),
+                "kind": cf.kind,
                 "change": change,
                 "perplexity": ppl,
-                "text": cf.get("text"),
+                "text": cf.text,
             }
         )
     return out

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brainweave.agents.models import Hypothesis, Scores
 from brainweave.errors import BrainweaveError
 
 log = logging.getLogger(__name__)
@@ -47,30 +48,9 @@ CREATE INDEX IF NOT EXISTS decisions_run ON decisions (run_id, hypothesis_id, id
 """
 
 
-class Scores(BaseModel):
-    """The numbers a statement carried when it was judged (or re-scored)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    plausibility: float | None = None
-    p_vs_all: float | None = None
-    perplexity: float | None = None
-    memorisation_flag: bool = False
-    scorable: bool | None = None
-    score_reason: str | None = None
-    scorer: str | None = None
-    counterfactuals: list[dict[str, Any]] = Field(default_factory=list)
-
-    @classmethod
-    def of(cls, hypothesis: dict[str, Any]) -> Scores:
-        """The scores of a hypothesis as the graph returned it."""
-        return cls.model_validate(
-            {k: hypothesis.get(k) for k in cls.model_fields}
-            | {
-                "memorisation_flag": bool(hypothesis.get("memorisation_flag")),
-                "counterfactuals": hypothesis.get("counterfactuals") or [],
-            }
-        )
+def scores_of(hypothesis: dict[str, Any]) -> Scores:
+    """The scores of a hypothesis as a run's record holds it."""
+    return Hypothesis.model_validate(hypothesis).scores
 
 
 class Decision(BaseModel):
@@ -100,7 +80,7 @@ class Decision(BaseModel):
             "statement": self.statement,
             "plausibility": self.scores.plausibility,
             "perplexity": self.scores.perplexity,
-            "memorisation_flag": self.scores.memorisation_flag,
+            "memorised": self.scores.memorised,
             "decision": self.decision,
             "edited_statement": self.edited_statement,
             "edited_plausibility": e.plausibility if e else None,

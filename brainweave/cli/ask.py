@@ -49,20 +49,21 @@ def ask(
     if not result.hypotheses:
         typer.echo("no cross-domain hypothesis: the findings share no gene, region or condition")
     for h in result.hypotheses[:top]:
-        p = "n/a" if h.plausibility is None else f"{h.plausibility:.3f}"
+        sc = h.scores
+        p = "n/a" if sc.plausibility is None else f"{sc.plausibility:.3f}"
         typer.secho(f"\n{h.rank}. plausibility {p}  [{' + '.join(h.domains)}]", bold=True)
         typer.echo(textwrap.indent(textwrap.fill(h.statement, 96), "   "))
         if h.bridge:
             typer.echo(f"   bridge: {', '.join(h.bridge)}")
-        if h.perplexity is not None:
-            flag = "  (memorised?)" if h.memorisation_flag else ""
-            typer.echo(f"   perplexity {h.perplexity:.2f}{flag}")
-        elif h.score_reason:
-            typer.echo(f"   not scored: {h.score_reason}")
+        if sc.perplexity is not None:
+            flag = "  (memorised?)" if sc.memorised else ""
+            typer.echo(f"   perplexity {sc.perplexity:.2f}{flag}")
+        elif sc.reason:
+            typer.echo(f"   not scored: {sc.reason}")
         for pid in h.passage_ids:
             ps = passages.get(pid, {})
             typer.echo(f"   - {pid}" + (f"  {ps['url']}" if ps.get("url") else ""))
-        for cf in h.counterfactuals[:4]:
+        for cf in sc.counterfactuals[:4]:
             ppl = "" if cf.perplexity is None else f"perplexity {cf.perplexity:.2f}"
             change = f"{cf.original} -> {cf.altered}" if cf.original else cf.text
             typer.echo(f"   vs ({cf.kind}) {change}: {ppl}")

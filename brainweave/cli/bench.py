@@ -34,20 +34,20 @@ def brainbench(
     ] = False,
 ) -> None:
     """Score each item's two abstracts; the lower perplexity is the model's choice."""
+    from brainweave.scoring.backends import make_scorer
     from brainweave.scoring.brainbench import (
         evaluate,
         format_table,
         load_testcases,
         plot_calibration,
     )
-    from brainweave.scoring.perplexity import Scorer
 
     if dtype not in (None, "fp32", "bf16"):
         raise ConfigError(f"unknown dtype {dtype!r}", "choose fp32 or bf16")
     scorer_over = {k: v for k, v in {"model": model, "dtype": dtype}.items() if v}
     settings = settings_from(ctx, scorer=scorer_over or None)
     cases = load_testcases(testcases)[:limit]
-    scorer = Scorer.from_settings(settings)
+    scorer = make_scorer(settings)
     with _progress(len(cases)) as bar:
         result = evaluate(scorer, cases, fast=not straightforward, progress=bar.update)
     typer.echo(format_table(result))

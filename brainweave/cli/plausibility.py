@@ -22,7 +22,7 @@ def plausibility(
     as_json: Annotated[bool, typer.Option("--json", help="print everything as JSON")] = False,
 ) -> None:
     """Score how plausible a statement is against altered versions of its result."""
-    from brainweave.scoring.perplexity import Scorer
+    from brainweave.scoring.backends import make_scorer
     from brainweave.scoring.plausibility import score_hypotheses
 
     if not statement.strip():
@@ -33,7 +33,7 @@ def plausibility(
             raise BrainweaveError(f"context file {context} does not exist", "pass a text file")
         evidence = context.read_text(encoding="utf-8")
     settings = settings_from(ctx, scorer={"model": model} if model else None)
-    scorer = Scorer.from_settings(settings)
+    scorer = make_scorer(settings)
     (r,) = score_hypotheses([statement], evidence, scorer=scorer, max_variants=max_variants)
     if as_json:
         typer.echo(r.model_dump_json(indent=2))

@@ -98,7 +98,7 @@ def _form(s: Settings, running: bool) -> None:
             llm_model = st.text_input("Agents' LLM", value=s.llm.model, key="llm_model")
             scorer_model = st.text_input("Scorer model", value=s.scorer.model, key="scorer_model")
             st.caption(
-                f"LLM provider {s.llm.provider!r}, scorer {s.agents.scorer!r}, "
+                f"LLM provider {s.llm.provider!r}, scorer {s.scorer.provider!r}, "
                 f"profile {s.profile!r}; the rest comes from your settings file."
             )
         asked = st.form_submit_button("Ask", type="primary", disabled=running, key="ask_button")

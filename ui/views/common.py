@@ -34,18 +34,13 @@ def store() -> ReviewStore:
     return _store(str(reviews_path(settings().home)))
 
 
-@st.cache_resource(show_spinner="loading the scorer model…")
-def _scorer(key: str, _settings: Settings) -> Any:
+def scorer(s: Settings) -> Any:
+    """The graph's scorer for these settings, loaded once per process (the process's
+    Services, shared with the runs the app starts)."""
     from brainweave.ui.rescore import scorer_for
 
-    return scorer_for(_settings)
-
-
-def scorer(s: Settings) -> Any:
-    """The graph's scorer for these settings, loaded once per process."""
-    from brainweave.graphs.run import scorer_key
-
-    return _scorer(scorer_key(s), s)
+    with st.spinner("loading the scorer model…"):
+        return scorer_for(s)
 
 
 def show_error(err: BrainweaveError) -> None:

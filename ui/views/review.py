@@ -8,10 +8,11 @@ from typing import Any
 
 import streamlit as st
 
+from brainweave.agents.models import Scores
 from brainweave.errors import BrainweaveError
 from brainweave.ui import runs
 from brainweave.ui.rescore import rescore
-from brainweave.ui.store import Decision, Scores
+from brainweave.ui.store import Decision, scores_of
 from brainweave.ui.views import common
 
 DECISIONS = ["accept", "reject", "edit"]
@@ -57,16 +58,15 @@ def render_run(run_id: str) -> None:
         _exchange(run)
 
 
-def _scores_line(sc: Scores | dict[str, Any]) -> str:
-    d = sc.model_dump() if isinstance(sc, Scores) else sc
-    p, ppl = d.get("plausibility"), d.get("perplexity")
+def _scores_line(sc: Scores) -> str:
+    p, ppl = sc.plausibility, sc.perplexity
     parts = [f"plausibility {p:.3f}" if p is not None else "not scored"]
     if ppl is not None:
         parts.append(f"perplexity {ppl:.2f}")
-    if d.get("memorisation_flag"):
+    if sc.memorised:
         parts.append("memorised?")
-    if p is None and d.get("score_reason"):
-        parts.append(str(d["score_reason"]))
+    if p is None and sc.reason:
+        parts.append(sc.reason)
     return " · ".join(parts)
 
 
@@ -78,21 +78,22 @@ def _card(
         badge = f" {ICONS[last.decision]} {PAST[last.decision]}" if last else ""
         st.markdown(f"**#{h.get('rank', '?')}**{badge} — {h['statement']}")
         c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-        p = h.get("plausibility")
+        sc = scores_of(h)
+        p = sc.plausibility
         if p is not None:
             c1.progress(min(max(float(p), 0.0), 1.0), text=f"plausibility **{p:.3f}**")
         else:
-            why = h.get("score_reason") or "no counterfactual could be formed"
+            why = sc.reason or "no counterfactual could be formed"
             c1.warning(f"not scored: {why}")
-        ppl = h.get("perplexity")
+        ppl = sc.perplexity
         c2.metric("perplexity", f"{ppl:.2f}" if ppl is not None else "–")
-        pva = h.get("p_vs_all")
+        pva = sc.p_vs_all
         c3.metric("p vs all variants", f"{pva:.3f}" if pva is not None else "–")
-        c4.metric("memorised?", "yes ⚠️" if h.get("memorisation_flag") else "no")
+        c4.metric("memorised?", "yes ⚠️" if sc.memorised else "no")
         st.caption(
             f"bridges {' + '.join(h.get('domains', []))}"
             + (f" through {', '.join(h['bridge'])}" if h.get("bridge") else "")
-            + f" · phrased by {h.get('phrased_by', '?')} · scorer {h.get('scorer') or '–'}"
+            + f" · phrased by {h.get('phrased_by', '?')} · scorer {sc.model or '–'}"
         )
         outcomes = runs.counterfactual_outcomes(h)
         beat = sum(o["outcome"] == "beat" for o in outcomes)
@@ -151,9 +152,9 @@ def _review_form(run: dict[str, Any], h: dict[str, Any]) -> None:
     preview = st.session_state.get(preview_key)
     if preview is not None:
         st.info(f"Re-scored “{preview[0]}”: {_scores_line(preview[1])}")
-        if preview[1].scorer != h.get("scorer"):
+        if preview[1].model != scores_of(h).model:
             st.caption(
-                f"scored by {preview[1].scorer}; the run used {h.get('scorer')}: the app's "
+                f"scored by {preview[1].model}; the run used {scores_of(h).model}: the app's "
                 "settings choose the scorer, so the numbers may not compare"
             )
     if save:
@@ -193,7 +194,7 @@ def _save(
             run_id=run["run_id"],
             hypothesis_id=h["id"],
             statement=h["statement"],
-            scores=Scores.of(h),
+            scores=scores_of(h),
             decision=decision,
             edited_statement=edited if decision == "edit" else None,
             edited_scores=edited_scores,
