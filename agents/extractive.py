@@ -132,3 +132,10 @@ def extractive(question: str, hits: Sequence[Any], n: int) -> list[tuple[str, st
         if len(out) >= n:
             break
     return out
+
+
+def lower_first(text: str) -> str:
+    """A sentence to follow "that ...": its full stop dropped and its first letter
+    lowered (unless it starts an acronym or symbol, as in "APOE" or "MRI")."""
+    text = text.strip().rstrip(".")
+    return text[0].lower() + text[1:] if len(text) > 1 and not text[:2].isupper() else text

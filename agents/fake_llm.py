@@ -23,15 +23,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from brainweave.agents.extractive import lower_first
+
 _PASSAGE = re.compile(r"^\[(P\d+)\]\s*(.+)$", re.M)
 _FINDING = re.compile(r"^\[(F\d+)\]\s*\(([^)]*)\)\s*(.+)$", re.M)
 _BRIDGE = re.compile(r"^Bridge:\s*(.+)$", re.M | re.I)
 _QUESTION = re.compile(r"^Question:\s*(.+)$", re.M)
-
-
-def _lower_first(text: str) -> str:
-    text = text.strip().rstrip(".")
-    return text[0].lower() + text[1:] if len(text) > 1 and not text[:2].isupper() else text
 
 
 def _words(text: str, n: int) -> str:
@@ -59,7 +56,7 @@ def fake_answer(prompt: str, max_findings: int = 3) -> str:
         n = max(1, len(findings))  # one sentence of at most 240 characters
         room = max(15, (200 - len(names) - 30 * n) // n)
         parts = [
-            f"the {d.strip()} finding that {_words(_lower_first(c), room)}" for _, d, c in findings
+            f"the {d.strip()} finding that {_words(lower_first(c), room)}" for _, d, c in findings
         ]
         statement = _words(f"{names} links {' and '.join(parts)}", 238) + "."
         return json.dumps({"statement": statement, "finding_ids": [f for f, _, _ in findings]})

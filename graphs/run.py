@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from brainweave.agents.models import AgentIssue, Finding, Hypothesis, Message
-from brainweave.errors import BrainweaveError, IndexMissingError
+from brainweave.errors import BrainweaveError
 from brainweave.graphs.context import RunContext
 from brainweave.graphs.provenance import provenance, read_record, runs_dir, write_record
 from brainweave.graphs.services import Services, checkpoints_path, default_services
@@ -246,7 +246,7 @@ def _context(
 ) -> tuple[RunContext, Any, list[AgentIssue]]:
     """The run's context: its agents (broken plugins reported), the shared retriever,
     a fresh LLM wrapper over the shared chat model, the shared scorer."""
-    from brainweave.retrieval.store import build_command
+    from brainweave.retrieval.service import no_usable_index
 
     registry = svc.registry()
     agents, issues = registry.load(names or s.agents.enabled or None)
@@ -261,13 +261,9 @@ def _context(
         st = store.status(domain)
         return None if st.state == "ok" else st.detail
 
-    if all(index_ok(a.domain) is not None for a in agents):
-        cmds = "; ".join(f"`{build_command(a.domain)}`" for a in agents)
-        raise IndexMissingError(
-            f"no index is usable for the agents {', '.join(a.name for a in agents)} "
-            f"in {s.index_dir}",
-            f"build them: {cmds}",
-        )
+    missing = no_usable_index(store, {a.name: a.domain for a in agents})
+    if missing is not None:
+        raise missing
     ctx = RunContext.of(
         s,
         agents={a.name: a for a in agents},

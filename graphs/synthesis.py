@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from brainweave.agents import entities as ent
-from brainweave.agents.extractive import clip
+from brainweave.agents.extractive import clip, lower_first
 from brainweave.agents.llm import FinalAnswer
 from brainweave.agents.models import Finding, Hypothesis
 from brainweave.graphs import prompts
@@ -138,15 +138,10 @@ class HypothesisOut(BaseModel):
     finding_ids: list[str] = Field(min_length=2)
 
 
-def _lower_first(text: str) -> str:
-    text = text.strip().rstrip(".")
-    return text[0].lower() + text[1:] if len(text) > 1 and not text[:2].isupper() else text
-
-
 def template_statement(s: LinkedSet) -> str:
     """A plain statement from the linked findings, when the LLM's is unusable."""
     bridge = " and ".join(ent.label(e) for e in s.bridge[:3])
-    parts = [f"the {f.domain} finding that {_lower_first(f.claim)}" for f in s.findings]
+    parts = [f"the {f.domain} finding that {lower_first(f.claim)}" for f in s.findings]
     return f"{bridge} links {', '.join(parts[:-1])} and {parts[-1]}."
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from brainweave.corpora import Source, all_sources, domains
-from brainweave.errors import BrainweaveError, ConfigError
+from brainweave.errors import BrainweaveError, ConfigError, IndexMissingError
 from brainweave.retrieval.documents import Hit
 from brainweave.retrieval.embedder import Embedder, load_embedder
 from brainweave.retrieval.store import BuildResult, DomainIndex, IndexStore
@@ -69,6 +69,20 @@ def build_indexes(
         )
         for d in targets
     ]
+
+
+def no_usable_index(store: IndexStore, agents: dict[str, str]) -> IndexMissingError | None:
+    """The error for agents (name -> domain) none of whose indexes is usable, or None
+    when one is (``ask`` and the sweep's checks before any run both use this)."""
+    from brainweave.retrieval.store import build_command
+
+    if not agents or any(store.status(d).state == "ok" for d in agents.values()):
+        return None
+    cmds = "; ".join(f"`{build_command(d)}`" for d in dict.fromkeys(agents.values()))
+    return IndexMissingError(
+        f"no index is usable for the agents {', '.join(agents)} in {store.root}",
+        f"build them: {cmds}",
+    )
 
 
 class Retriever:

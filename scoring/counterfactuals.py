@@ -24,7 +24,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-EDIT_RE = re.compile(r"\[\[(.*?)\]\]")
+from brainweave.scoring.brainbench import EDIT_RE
+
 _WORDS = re.compile(r"^[a-z][a-z\- ]*[a-z]$")
 # edits of connectives change the logic of a sentence, not its result: not learned
 _CONNECTIVES = {"and", "but", "but not", "or", "not", "nor"}

@@ -61,7 +61,8 @@ def check_scorer(settings: Settings) -> str | None:
 def check_agents(settings: Settings) -> list[str]:
     """Unknown agent names, and agent sets with no usable index."""
     from brainweave.agents.registry import AgentRegistry
-    from brainweave.retrieval.store import IndexStore, build_command
+    from brainweave.retrieval.service import no_usable_index
+    from brainweave.retrieval.store import IndexStore
 
     registry = AgentRegistry()
     names = settings.agents.enabled or registry.names()
@@ -73,18 +74,15 @@ def check_agents(settings: Settings) -> list[str]:
             problems.append(str(err).replace("\n  ->", ";"))
     if problems:
         return problems
-    store = IndexStore(settings.index_dir)
     domains = {}
     for n in names:
         try:
             domains[n] = registry.get(n).domain
         except BrainweaveError as err:  # a broken plugin: ask reports it and goes on
             log.warning("%s", err)
-    usable = [d for d in domains.values() if store.status(d).state == "ok"]
-    if domains and not usable:
-        cmds = "; ".join(f"`{build_command(d)}`" for d in sorted(set(domains.values())))
-        problems.append(f"no usable index for agents {', '.join(domains)} in {settings.index_dir}")
-        problems.append(f"build them: {cmds}")
+    missing = no_usable_index(IndexStore(settings.index_dir), domains)
+    if missing is not None:
+        problems += [missing.message, missing.hint or ""]
     return problems
 
 

@@ -12,7 +12,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import PrivateAttr
 
 from brainweave.agents.base import DomainAgent, FindingsOut, extractive
 from brainweave.agents.builtin import ClinicalAgent, GeneticsAgent, NeuroimagingAgent
@@ -23,6 +22,7 @@ from brainweave.agents.models import Finding
 from brainweave.agents.registry import AgentRegistry
 from brainweave.errors import ConfigError
 from brainweave.settings import LLMSettings, load_settings
+from tests.fakes import one_context
 
 
 def fake(*answers: str) -> LLM:
@@ -114,27 +114,7 @@ def test_every_call_is_time_limited() -> None:
     assert llm.calls[-1].error == "timeout"
 
 
-class OneAtATime(Recorder):
-    """A model that answers one call at a time, as a llama.cpp context does: it
-    carries the lock its callers queue for (``turn``) and notes any call that
-    found another one still running."""
-
-    overlaps: int = 0
-    _turn: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _busy: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
-    @property
-    def turn(self) -> threading.Lock:
-        return self._turn
-
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, **kw: Any) -> ChatResult:
-        if not self._busy.acquire(blocking=False):
-            self.overlaps += 1
-            self._busy.acquire()
-        try:
-            return super()._generate(messages, stop, **kw)
-        finally:
-            self._busy.release()
+OneAtATime = one_context(Recorder)
 
 
 def test_the_time_limit_never_counts_the_queue_for_one_context() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import PrivateAttr
 from typer.testing import CliRunner
 
 from brainweave.agents.builtin import ClinicalAgent
@@ -25,6 +24,7 @@ from brainweave.io import FileHashes, sha256_file
 from brainweave.retrieval import build_indexes
 from brainweave.settings import Settings, load_settings
 from tests.conftest import DATA_DIR
+from tests.fakes import one_context
 
 QUESTION = "How does memory decline relate to Alzheimer's disease?"
 SNAPSHOT = Path(__file__).parent / "snapshots" / "graph.mmd"
@@ -318,31 +318,11 @@ def test_index_files_are_hashed_again_only_when_they_change(tmp_path: Path) -> N
     assert hashes.sha256(f) == sha256_file(f) != first
 
 
-class QueuedFake(FakeChatModel):
-    """The fake LLM answering one call at a time, slowly, as a llama.cpp context does."""
-
-    delay: float = 0.1
-    overlaps: int = 0
-    _turn: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _busy: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
-    @property
-    def turn(self) -> threading.Lock:
-        return self._turn
-
-    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
-        if not self._busy.acquire(blocking=False):
-            self.overlaps += 1
-            self._busy.acquire()
-        try:
-            time.sleep(self.delay)
-            return super()._generate(messages, stop, run_manager, **kw)
-        finally:
-            self._busy.release()
+QueuedFake = one_context(FakeChatModel)
 
 
 def test_three_asks_at_once_on_one_context_never_time_out(settings: Settings) -> None:
-    model, svc = QueuedFake(), Services()
+    model, svc = QueuedFake(pause=0.1), Services()
     results: list[Any] = []
     errors: list[BaseException] = []
 

@@ -105,7 +105,7 @@ def test_unknown_models_and_agents_fail_before_any_run(home: Path, tmp_path: Pat
         plan(spec)
     with pytest.raises(ConfigError, match="unknown agent 'genetcs'"):
         plan(spec_dict(home, agents=["genetcs,clinical"]))
-    with pytest.raises(ConfigError, match="no usable index"):
+    with pytest.raises(ConfigError, match="no index is usable"):
         plan(spec_dict(tmp_path / "empty-home"))
 
 
