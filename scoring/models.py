@@ -9,6 +9,7 @@ loaded from there afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import json
@@ -24,7 +25,7 @@ from typing import Any
 import platformdirs
 
 from brainweave.errors import BrainweaveError, ConfigError
-from brainweave.io import sha256_file
+from brainweave.io import sha256_file, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +159,8 @@ def _cached_sha(path: Path, cache_dir: Path) -> str:
         return str(data[key])
     sha = sha256_file(path)
     data[key] = sha
-    try:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        memo.write_text(json.dumps(data))
-    except OSError:  # a read-only cache only costs a re-hash
-        pass
+    with contextlib.suppress(OSError):  # a read-only cache only costs a re-hash
+        write_atomic(memo, json.dumps(data))  # processes that load at once never tear it
     return sha
 
 

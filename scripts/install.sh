@@ -9,6 +9,10 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
+if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
+  echo "installing brainweave; llama-cpp-python (the agents' LLM runtime) has no wheel on PyPI" \
+    "and compiles from source once: about 10 minutes on 2 cores, with no output meanwhile" >&2
+fi
 if [ "$extra" = dev ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
 else

@@ -1,0 +1,42 @@
+"""The README's first command, `scripts/demo.sh`, as a new user runs it: it builds the
+indexes, asks one real question with the packaged models and prints ranked hypotheses
+with their sources and how to review them (install skipped: the suite runs in it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA_DIR, REPO
+
+
+@pytest.mark.slow
+def test_demo_answers_a_question_with_ranked_hypotheses(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "BRAINWEAVE_HOME": str(tmp_path / "home"),
+        "BRAINWEAVE_DEMO_SKIP_INSTALL": "1",
+        "BRAINWEAVE_AGENTS__K": "3",
+    }
+    res = subprocess.run(
+        ["bash", "scripts/demo.sh", str(DATA_DIR), "--max-docs", "40"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = res.stdout
+    for step in ("1/4", "2/4", "3/4", "4/4"):
+        assert step in out or step == "1/4", f"step {step} is announced"
+    assert "plausibility" in out, "the ranked hypotheses are printed"
+    doc = json.loads((REPO / "build" / "demo" / "answer.json").read_text())
+    assert doc["question"].startswith("How do APOE variants")
+    assert doc["provenance"]["scorer"] == "smollm2-135m-instruct", "the real scorer"
+    assert doc["provenance"]["llm"].startswith("llamacpp:")
+    assert doc["run_id"] in out and "brainweave ui" in out
