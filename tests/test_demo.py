@@ -32,8 +32,8 @@ def test_demo_answers_a_question_with_ranked_hypotheses(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     out = res.stdout
-    for step in ("1/4", "2/4", "3/4", "4/4"):
-        assert step in out or step == "1/4", f"step {step} is announced"
+    for step in ("2/4 building", "3/4 asking", "4/4 done"):  # 1/4 (install) is skipped here
+        assert step in out, f"step {step!r} is announced"
     assert "plausibility" in out, "the ranked hypotheses are printed"
     doc = json.loads((REPO / "build" / "demo" / "answer.json").read_text())
     assert doc["question"].startswith("How do APOE variants")
