@@ -12,7 +12,6 @@ finished stage, so a log still shows how far a run got.
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -162,8 +161,8 @@ def progress(total: int, description: str, unit: str = "item") -> Iterator[Calla
         transient=False,
     ) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
 
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+        yield advance
