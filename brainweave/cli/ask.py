@@ -31,9 +31,7 @@ def ask(
         str | None,
         typer.Option(help="comma-separated agent names, e.g. genetics,clinical (default: all)"),
     ] = None,
-    rounds: Annotated[
-        int | None, typer.Option(help="exchange rounds, 0 to 5 (default 1)", min=0, max=5)
-    ] = None,
+    rounds: Annotated[int | None, typer.Option(help="exchange rounds, 0 to 5 (default 1)")] = None,
     json_out: Annotated[
         Path | None,
         typer.Option("--json", help="write the full result as JSON to this file", metavar="FILE"),
