@@ -327,6 +327,11 @@ def test_ask_prints_its_run_id_first_and_runs_lists_and_resumes(
         run_id: "finished",
         "cut-short": "finished",
     }
+    record = home / "runs" / run_id / "provenance.json"
+    before = record.read_bytes()
+    r = bw("runs", "resume", run_id, home=home)  # a finished run: shown, not rewritten
+    assert r.returncode == 0 and f"run {run_id} is finished" in r.stderr, r.stderr
+    assert record.read_bytes() == before
     clean_error(bw("runs", "resume", "nope", home=home), "no run 'nope'", "runs list")
 
 

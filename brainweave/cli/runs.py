@@ -76,14 +76,19 @@ def _checkpointed(path: Path) -> list[tuple[str, dict[str, Any], str | None]]:
         return []
     import sqlite3
 
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
     from langgraph.checkpoint.sqlite import SqliteSaver
 
+    from brainweave.graphs.graph import CHECKPOINT_TYPES
+
+    # read-only, restoring the state's own types as the graph's checkpointer does
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    saver = SqliteSaver(con, serde=JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES))
     try:
         latest: dict[str, dict[str, Any]] = {}
         first: dict[str, str | None] = {}
         # newest checkpoint first (checkpoint ids are time-ordered)
-        for tup in SqliteSaver(con).list(None):
+        for tup in saver.list(None):
             thread = tup.config["configurable"]["thread_id"]
             if thread not in latest:
                 latest[thread] = dict(tup.checkpoint.get("channel_values") or {})
@@ -157,5 +162,6 @@ def resume(
     else:
         output.note(f"run {run_id}: resuming from its last checkpoint")
     with output.stages(f"run {run_id}") as on_update:
-        result = run_resume(run_id, settings=settings, on_update=on_update)
+        # the run's own settings are used; ours only say where it lives
+        result = run_resume(run_id, home=settings.home, on_update=on_update)
     show_result(result, top=top, json_out=json_out)
