@@ -28,7 +28,12 @@ def _invoke(args: list[str], home: Path, *, terminal: bool, monkeypatch: pytest.
     monkeypatch.setattr(output, "_console", console)
     monkeypatch.setenv("BRAINWEAVE_HOME", str(home))
     monkeypatch.setenv("BRAINWEAVE_PROFILE", "fast")
-    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    environ = dict(os.environ)  # the CLI quiets libraries through the environment
+    try:
+        result = CliRunner().invoke(app, args, catch_exceptions=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
     assert result.exit_code == 0, result.output
     return result
 
@@ -93,3 +98,30 @@ def test_help_has_examples_and_no_oddities(command: list[str]) -> None:
     assert "Examples" in text
     for odd in ("<bool>", "--k -k", "{question}", "[default: None]"):
         assert odd not in text, (odd, text)
+
+
+def test_library_noise_is_off_unless_verbose(tmp_path: Path) -> None:
+    """transformers' FutureWarnings and "Loading weights" bars stay out of normal
+    output; `-v` leaves them on (checked in a fresh interpreter: the switches are
+    process-wide)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, warnings; from typer.testing import CliRunner; "
+        "from brainweave.cli import app; "
+        "CliRunner().invoke(app, sys.argv[1:] + ['runs', 'list']); "
+        "warnings.warn('deprecated thing', FutureWarning); "
+        # what transformers and huggingface_hub read when they are imported
+        "print('bars', os.environ.get('HF_HUB_DISABLE_PROGRESS_BARS'), "
+        "os.environ.get('TRANSFORMERS_VERBOSITY'))"
+    )
+    env = {**os.environ, "BRAINWEAVE_HOME": str(tmp_path)}
+    for k in ("TRANSFORMERS_VERBOSITY", "HF_HUB_DISABLE_PROGRESS_BARS", "PYTHONWARNINGS"):
+        env.pop(k, None)
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    loud = subprocess.run(
+        [sys.executable, "-c", code, "-v"], capture_output=True, text=True, env=env
+    )
+    assert "bars 1 error" in quiet.stdout and "deprecated thing" not in quiet.stderr
+    assert "bars None None" in loud.stdout and "deprecated thing" in loud.stderr

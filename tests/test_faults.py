@@ -43,7 +43,7 @@ def bw(*args: str, home: Path, **env: str) -> Ran:
 
     overrides: dict[str, str | None] = {k: None for k in os.environ if k.startswith("BRAINWEAVE_")}
     overrides.update(_env(home, **env))
-    argv = sys.argv
+    argv, environ = sys.argv, dict(os.environ)  # the CLI quiets libraries through it
     with CliRunner().isolation(env=overrides) as (out, err, _):
         sys.argv = ["brainweave", *args]
         code = 0
@@ -53,6 +53,8 @@ def bw(*args: str, home: Path, **env: str) -> Ran:
             code = exc.code if isinstance(exc.code, int) else 1
         finally:
             sys.argv = argv
+            os.environ.clear()
+            os.environ.update(environ)
             sys.stdout.flush()
             sys.stderr.flush()
         return Ran(code, out.getvalue().decode(), err.getvalue().decode())
