@@ -114,7 +114,7 @@ def _describe(node: str, update: dict[str, Any]) -> str:
 _NEXT = {
     "plan": "agents retrieving",
     "agent": "agents retrieving",
-    "exchange": "synthesising",
+    "exchange": "agents exchanging findings",
     "synthesise": "scoring",
     "score": "ranking",
 }
