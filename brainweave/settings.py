@@ -13,6 +13,7 @@ embedder and small indexes, for tests and quick looks).
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -24,6 +25,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from brainweave.errors import ConfigError
@@ -296,13 +298,51 @@ def load_settings(
         raise ConfigError(
             f"unknown settings profile {name!r}", f"choose one of: {', '.join(PROFILES)}"
         )
+    _warn_unknown_environment()
     token = _LAYERS.set({"toml": toml_values, "profile": PROFILES[name]})
     try:
         return Settings(profile=name, **overrides)
     except ValidationError as err:
         raise ConfigError(f"invalid settings: {_describe(err)}") from err
+    except SettingsError as err:  # a BRAINWEAVE_<SECTION> value that is not JSON
+        raise ConfigError(
+            f"invalid settings from the environment: {err}",
+            "a section variable such as BRAINWEAVE_AGENTS holds JSON, e.g. "
+            """BRAINWEAVE_AGENTS='{"k": 3}'; or set one field: BRAINWEAVE_AGENTS__K=3""",
+        ) from err
     finally:
         _LAYERS.reset(token)
+
+
+# BRAINWEAVE_* variables that are not settings fields but are read elsewhere
+_OTHER_ENV = {"CONFIG", "TEST_DATA", "UPDATE_SNAPSHOTS"}
+_warned_env: set[str] = set()
+
+
+def _warn_unknown_environment() -> None:
+    """Warn (once per variable) about a BRAINWEAVE_* variable that no setting reads:
+    a typo such as BRAINWEAVE_EMBEDER__MODEL would otherwise be silently ignored."""
+    for key in sorted(os.environ):
+        if not key.startswith("BRAINWEAVE_") or key in _warned_env:
+            continue
+        head, _, rest = key.removeprefix("BRAINWEAVE_").lower().partition("__")
+        field = Settings.model_fields.get(head)
+        known = head.upper() in _OTHER_ENV or (
+            field is not None
+            and (
+                not rest
+                or (
+                    isinstance(field.annotation, type)
+                    and issubclass(field.annotation, BaseModel)
+                    and rest in field.annotation.model_fields
+                )
+            )
+        )
+        if not known:
+            _warned_env.add(key)
+            logging.getLogger(__name__).warning(
+                "environment variable %s is not a brainweave setting and is ignored", key
+            )
 
 
 def _env_path(name: str) -> Path | None:

@@ -55,7 +55,7 @@ def build_indexes(
             "pass --data DIR (for example ../shared/data) or set BRAINWEAVE_DATA_DIR",
         )
     embedder = embedder or load_embedder(settings.embedder)
-    store = IndexStore(settings.index_dir)
+    store = IndexStore(settings.index_dir, data_dir=data_dir)
     return [
         store.build(
             d,
@@ -96,7 +96,7 @@ class Retriever:
         store: IndexStore | None = None,
     ) -> None:
         self.settings = settings
-        self.store = store or IndexStore(settings.index_dir)
+        self.store = store or IndexStore(settings.index_dir, data_dir=settings.resolved_data_dir)
         self._embedder = embedder
         self._indexes: dict[str, DomainIndex] = {}
         self._lock = threading.Lock()
@@ -109,6 +109,10 @@ class Retriever:
 
     def index(self, domain: str) -> DomainIndex:
         with self._lock:
+            held = self._indexes.get(domain)
+            if held is not None and held.build_id != self.store.current_id(domain):
+                # rebuilt since it was opened: a build two swaps old is deleted
+                del self._indexes[domain]
             if domain not in self._indexes:
                 check_domain(self.settings, domain)
                 idx = self.store.open(domain, ef_search=self.settings.index.hnsw_ef_search)

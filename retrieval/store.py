@@ -15,9 +15,11 @@ an index whose files do not match its manifest is reported as corrupt.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
+import shlex
 import shutil
 import sqlite3
 import time
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from brainweave.corpora import Source
 from brainweave.errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
@@ -51,8 +54,65 @@ PASSAGES_FILE = "passages.sqlite"
 MANIFEST_FILE = "manifest.json"
 
 
-def build_command(domain: str) -> str:
-    return f"brainweave index build --domain {domain}"
+def build_command(domain: str, data_dir: Path | None = None) -> str:
+    """The command that (re)builds a domain's index; with ``--data`` when the data
+    directory is known, so the hint can be pasted as it is."""
+    cmd = f"brainweave index build --domain {domain}"
+    return cmd + (f" --data {shlex.quote(str(data_dir))}" if data_dir else "")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ManifestEmbedder(_Strict):
+    name: str = Field(min_length=1)
+    sha256: str = Field(min_length=1)
+    precision: Literal["fp32", "bf16"]
+
+
+class ManifestSource(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    source: str
+    documents: int = Field(ge=0)
+    bad_records: int = Field(0, ge=0)
+    skipped: dict[str, int] = Field(default_factory=dict)
+
+
+class Manifest(BaseModel):
+    """The schema every manifest.json must satisfy before anything reads it.
+
+    ``extra="allow"`` at the top level only: later builds may add sections (they are
+    covered by ``digest`` all the same); the fields below are what loading, search,
+    reuse and the CLI rely on, so a manifest missing or mistyping one is corrupt.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    format_version: Literal[1]
+    domain: str
+    built_at: str
+    build_id: str
+    depends_on: dict[str, Any]
+    sources: list[ManifestSource]
+    documents: int = Field(ge=1)
+    count: int = Field(ge=1)
+    passages_per_source: dict[str, int]
+    dimension: int = Field(ge=1)
+    embedder: ManifestEmbedder
+    index_type: Literal["flat-ip", "hnsw-ip"]
+    index_params: dict[str, int]
+    files: dict[str, str]
+    digest: str | None = Field(
+        None, description="sha256 of the rest of the manifest (absent in older builds)"
+    )
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """sha256 over the manifest without its digest: catches any edit to it."""
+    body = {k: v for k, v in manifest.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -75,26 +135,40 @@ class IndexStatus:
 class IndexStore:
     """All domain indexes under one directory."""
 
-    def __init__(self, root: Path, hashes: FileHashes | None = None) -> None:
+    def __init__(
+        self, root: Path, hashes: FileHashes | None = None, *, data_dir: Path | None = None
+    ) -> None:
         self.root = root
         # an index's files are hashed once per process, again only when they change
         self.hashes = hashes or FileHashes()
+        self.data_dir = data_dir  # named in rebuild hints when known
 
     # ----- where things are -------------------------------------------------
     def _domain_dir(self, domain: str) -> Path:
         return self.root / domain
 
     def _current_build(self, domain: str) -> Path | None:
+        """The build CURRENT names (checked by :meth:`_verify`, which refuses a
+        name that leads outside this domain's builds)."""
         pointer = self._domain_dir(domain) / "CURRENT"
         if not pointer.is_file():
             return None
         return self._domain_dir(domain) / "builds" / pointer.read_text().strip()
 
+    def current_id(self, domain: str) -> str | None:
+        """The live build's id (what CURRENT says), or None: cheap to poll."""
+        try:
+            return (self._domain_dir(domain) / "CURRENT").read_text().strip() or None
+        except OSError:
+            return None
+
     # ----- status and verification -------------------------------------------
     def status(self, domain: str) -> IndexStatus:
         build = self._current_build(domain)
         if build is None:
-            return IndexStatus(domain, "missing", f"not built: run `{build_command(domain)}`")
+            return IndexStatus(
+                domain, "missing", f"not built: run `{build_command(domain, self.data_dir)}`"
+            )
         try:
             manifest = self._verify(domain, build)
         except IndexCorruptError as err:
@@ -102,31 +176,57 @@ class IndexStore:
         return IndexStatus(domain, "ok", f"{manifest['count']} passages", manifest)
 
     def _verify(self, domain: str, build: Path) -> dict[str, Any]:
+        """The build's manifest, validated by :class:`Manifest` and checked against
+        the build's place and files; any mismatch is an IndexCorruptError whose hint
+        is the command that rebuilds the index."""
+
         def corrupt(why: str) -> IndexCorruptError:
             return IndexCorruptError(
                 f"the {domain} index at {build} is corrupt or half-written: {why}",
-                f"rebuild it with `{build_command(domain)}`",
+                f"rebuild it with `{build_command(domain, self.data_dir)}`",
             )
 
+        builds = (self._domain_dir(domain) / "builds").resolve()
+        build_name = build.name
+        if (
+            build.parent != self._domain_dir(domain) / "builds"
+            or not build_name
+            or build_name.startswith(".")
+            or build.resolve().parent != builds
+        ):
+            raise corrupt(
+                f"CURRENT names {build_name!r}, which is not a build of the {domain} index"
+            )
         try:
-            manifest = json.loads((build / MANIFEST_FILE).read_text(encoding="utf-8"))
+            raw = json.loads((build / MANIFEST_FILE).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise corrupt("manifest.json is missing") from None
-        except json.JSONDecodeError as err:
-            raise corrupt(f"manifest.json is not valid JSON ({err.msg})") from None
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise corrupt(
-                f"manifest format {manifest.get('format_version')!r} is not {FORMAT_VERSION}"
-            )
-        for name, expected in manifest.get("files", {}).items():
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            msg = getattr(err, "msg", None) or str(err)
+            raise corrupt(f"manifest.json is not valid JSON ({msg})") from None
+        except OSError as err:
+            raise corrupt(f"manifest.json cannot be read ({err.strerror or err})") from None
+        if isinstance(raw, dict) and raw.get("format_version") != FORMAT_VERSION:
+            raise corrupt(f"manifest format {raw.get('format_version')!r} is not {FORMAT_VERSION}")
+        try:
+            manifest = Manifest.model_validate(raw)
+        except ValidationError as err:
+            raise corrupt(f"manifest.json does not fit the schema ({_first(err)})") from None
+        if manifest.digest is not None and manifest.digest != manifest_digest(raw):
+            raise corrupt("manifest.json was changed after the build (its digest does not match)")
+        if manifest.domain != domain:
+            raise corrupt(f"its manifest is for domain {manifest.domain!r}")
+        if manifest.build_id != build_name:
+            raise corrupt(f"its manifest is for build {manifest.build_id!r}")
+        for name, expected in manifest.files.items():
             path = build / name
             if not path.is_file():
                 raise corrupt(f"{name} is missing")
             if self.hashes.sha256(path) != expected:
                 raise corrupt(f"{name} does not match the checksum in its manifest")
-        if set(manifest.get("files", {})) != {INDEX_FILE, PASSAGES_FILE}:
+        if not {INDEX_FILE, PASSAGES_FILE} <= set(manifest.files):
             raise corrupt("the manifest does not list the index's files")
-        return manifest
+        return dict(raw)
 
     def manifest(self, domain: str) -> dict[str, Any]:
         return self.open(domain).manifest
@@ -270,6 +370,7 @@ class IndexStore:
             }
             manifest["build_id"] = build_id
             manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+            manifest["digest"] = manifest_digest(manifest)  # last: it covers the rest
             write_atomic(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2))
             os.replace(tmp, builds / build_id)
         except BaseException:
@@ -289,7 +390,7 @@ class IndexStore:
         build = self._current_build(domain)
         if build is None:
             known = self.domains()
-            hint = f"run `{build_command(domain)}`"
+            hint = f"run `{build_command(domain, self.data_dir)}`"
             raise IndexMissingError(
                 f"no index for domain {domain!r} in {self.root}"
                 + (f" (built: {', '.join(known)})" if known else ""),
@@ -297,13 +398,18 @@ class IndexStore:
             )
         manifest = self._verify(domain, build)
         index = faiss_index.read_index(build / INDEX_FILE, ef_search=ef_search)
-        if index.ntotal != manifest["count"]:
-            raise IndexCorruptError(
-                f"the {domain} index holds {index.ntotal} vectors, its manifest says "
-                f"{manifest['count']}",
-                f"rebuild it with `{build_command(domain)}`",
-            )
-        return DomainIndex(domain, manifest, index, build / PASSAGES_FILE)
+        kind = "hnsw-ip" if hasattr(index, "hnsw") else "flat-ip"
+        for what, found, said in (
+            ("vectors", index.ntotal, manifest["count"]),
+            ("dimensions", index.d, manifest["dimension"]),
+            ("index type", kind, manifest["index_type"]),
+        ):
+            if found != said:
+                raise IndexCorruptError(
+                    f"the {domain} index at {build} has {what} {found}, its manifest says {said}",
+                    f"rebuild it with `{build_command(domain, self.data_dir)}`",
+                )
+        return DomainIndex(domain, manifest, index, build / PASSAGES_FILE, build.name)
 
     def domains(self) -> list[str]:
         if not self.root.is_dir():
@@ -314,11 +420,19 @@ class IndexStore:
 class DomainIndex:
     """One loaded domain index: vectors in FAISS, passages in SQLite."""
 
-    def __init__(self, domain: str, manifest: dict[str, Any], index: Any, db_path: Path) -> None:
+    def __init__(
+        self,
+        domain: str,
+        manifest: dict[str, Any],
+        index: Any,
+        db_path: Path,
+        build_id: str | None = None,
+    ) -> None:
         self.domain = domain
         self.manifest = manifest
         self.index = index
         self._db_path = db_path
+        self.build_id = build_id or manifest.get("build_id")
 
     @property
     def count(self) -> int:
@@ -392,6 +506,13 @@ class DomainIndex:
         finally:
             con.close()
         return list(self._rows(rows).values())
+
+
+def _first(err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = ".".join(str(x) for x in e["loc"]) or "the top level"
+    more = f" and {err.error_count() - 1} more" if err.error_count() > 1 else ""
+    return f"{loc}: {e['msg']}{more}"
 
 
 def _chunk_all(docs: list[Document], embedder: Embedder, settings: IndexSettings) -> list[Passage]:

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from brainweave.io import write_atomic
+from brainweave.sweeps import outdir
 from brainweave.sweeps import summary as summary_mod
 from brainweave.sweeps.executors import make_executor
 from brainweave.sweeps.results import (
@@ -77,6 +78,7 @@ def sweep(
     accept: float = summary_mod.ACCEPT,
     profile: str | None = None,
     config_file: Path | None = None,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Run a sweep into ``out`` and return its hypotheses, one row each.
 
@@ -87,13 +89,18 @@ def sweep(
     the per-run table (status, error, hypotheses count) and ``df.attrs["summary"]``
     the summary. Ctrl-C stops the sweep, keeping what finished; call again to go on.
 
+    ``out`` must be new, empty, or a sweep's own directory (see
+    :mod:`brainweave.sweeps.outdir`); ``force`` writes into any directory.
+
     Worker processes are spawned, so a script (not a notebook) that uses
     ``workers > 1`` must call this under ``if __name__ == "__main__":``.
     """
+    out = Path(out)
+    outdir.check(out, force=force)  # before the (slower) checks of the spec
     parsed = load_spec(spec)
     tasks = plan(parsed, profile=profile, config_file=config_file)
+    outdir.claim(out, force=force)
     ex = make_executor(executor, workers, ray_address)
-    out = Path(out)
     with ResultStore(out) as store:
         _write_plan(out, parsed, tasks)
         todo = [t for t in tasks if not store.is_done(t.run_id)]

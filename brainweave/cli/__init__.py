@@ -18,6 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # click's plain help: no `<bool>` beside flags, examples kept as written
+    rich_markup_mode=None,
 )
 
 
@@ -30,33 +32,83 @@ def _global(
     profile: Annotated[
         str | None, typer.Option(help="settings profile: default or fast (or BRAINWEAVE_PROFILE)")
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log progress details")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="log progress details, and the libraries' own warnings"
+        ),
+    ] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _log_to_stderr(logging.INFO if verbose else logging.WARNING)
+    if not verbose:
+        quiet_libraries()
     ctx.obj = {"config": config, "profile": profile}
+
+
+_HANDLER: logging.Handler | None = None
+
+
+def _log_to_stderr(level: int) -> None:
+    """Log records to the current stderr (one handler, replaced per invocation, so a
+    test that runs several commands in one process sees each one's messages)."""
+    global _HANDLER
+    root = logging.getLogger()
+    if _HANDLER is not None:
+        root.removeHandler(_HANDLER)
+    _HANDLER = logging.StreamHandler(sys.stderr)
+    _HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(_HANDLER)
+    root.setLevel(level)
+
+
+# loggers of libraries that report at WARNING what is no news to a brainweave user
+_NOISY = ("transformers", "sentence_transformers", "huggingface_hub", "torch", "faiss", "httpx")
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' warnings and loading bars out of normal output (``-v`` shows
+    them): transformers' FutureWarnings and "Loading weights" bars, hub download bars.
+
+    Set in the environment too, so spawned sweep workers are as quiet."""
+    import warnings
+
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::FutureWarning,ignore::DeprecationWarning")
+    for category in (FutureWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|transformers)\b")
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if "transformers" in sys.modules:  # already imported: its own switches
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
 
 
 def _register() -> None:
     from brainweave.cli import corpus, index, search
+    from brainweave.cli.common import Command
 
     app.add_typer(index.app, name="index")
     app.add_typer(corpus.app, name="corpus")
-    app.command("search")(search.search)
+    app.command("search", epilog=search.EXAMPLES, cls=Command)(search.search)
     from brainweave.cli import bench, models, plausibility
 
     app.add_typer(bench.app, name="bench")
     app.add_typer(models.app, name="models")
-    app.command("plausibility")(plausibility.plausibility)
-    from brainweave.cli import agents, ask
+    app.command("plausibility", cls=Command)(plausibility.plausibility)
+    from brainweave.cli import agents, ask, runs
 
     app.add_typer(agents.app, name="agents")
-    app.command("ask")(ask.ask)
+    app.command("ask", epilog=ask.EXAMPLES, cls=Command)(ask.ask)
+    app.add_typer(runs.app, name="runs")
     from brainweave.cli import sweep
 
-    app.command("sweep")(sweep.sweep)
+    app.command("sweep", epilog=sweep.EXAMPLES, cls=Command)(sweep.sweep)
     from brainweave.cli import ui
 
     app.command("ui")(ui.ui)

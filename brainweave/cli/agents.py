@@ -9,7 +9,9 @@ import typer
 
 from brainweave.cli.common import settings_from
 
-app = typer.Typer(help="The domain agents: built-in and plugins.", no_args_is_help=True)
+app = typer.Typer(
+    help="The domain agents: built-in and plugins.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("list")

@@ -3,32 +3,234 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import textwrap
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from brainweave.cli.common import settings_from
+from brainweave.cli import output
+from brainweave.cli.common import examples, settings_from
+from brainweave.errors import ConfigError
+
+EXAMPLES = examples(
+    'brainweave ask "Which genes link hippocampal atrophy to memory decline?"',
+    'brainweave --profile fast ask "APOE and default mode network" --rounds 0',
+    'brainweave ask "dopamine and reward learning" --agents genetics,clinical --json run.json',
+)
 
 
 def ask(
     ctx: typer.Context,
-    question: Annotated[str, typer.Argument(help="the research question")],
+    question: Annotated[str, typer.Argument(help="the research question", metavar="QUESTION")],
     agents: Annotated[
-        str | None, typer.Option(help="comma-separated agent names (default: all)")
+        str | None,
+        typer.Option(help="comma-separated agent names, e.g. genetics,clinical (default: all)"),
     ] = None,
     rounds: Annotated[int | None, typer.Option(help="exchange rounds, 0 to 5 (default 1)")] = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="write the full result as JSON to this file")
+        Path | None,
+        typer.Option("--json", help="write the full result as JSON to this file", metavar="FILE"),
     ] = None,
-    top: Annotated[int, typer.Option(help="hypotheses to print")] = 5,
+    top: Annotated[int, typer.Option(help="hypotheses to print", min=0)] = 5,
 ) -> None:
-    """Ask the domain agents a question; print ranked cross-domain hypotheses."""
+    """Ask the domain agents a question; print ranked cross-domain hypotheses.
+
+    The run id is printed (on stderr) before the run starts: an interrupted run
+    is finished with `brainweave runs resume RUN_ID`.
+    """
     from brainweave.graphs.run import ask as run_ask
 
     settings = settings_from(ctx)
-    result = run_ask(question, agents=agents, rounds=rounds, settings=settings)
+    check_json_out(json_out)
+    warning = language_warning(question)
+    if warning:
+        output.warn(warning)
+    run_id = new_run_id()
+    output.note(f"run {run_id}: started")
+    output.hint(f"if it is interrupted, finish it with `brainweave runs resume {run_id}`")
+    with output.stages(f"run {run_id}") as on_update:
+        result = run_ask(
+            question,
+            agents=agents,
+            rounds=rounds,
+            settings=settings,
+            run_id=run_id,
+            on_update=on_update,
+        )
+    show_result(result, top=top, json_out=json_out)
+
+
+def new_run_id() -> str:
+    """A fresh run id, in the form the graph gives its own (time, then random)."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def check_json_out(path: Path | None) -> None:
+    """Refuse a --json target that cannot be written, before the run starts."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ConfigError(
+            f"--json {path} is a directory", f"give a file name, e.g. --json {path / 'run.json'}"
+        )
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ConfigError(
+            f"--json {path} cannot be written ({parent} is not a writable directory)",
+            "give a file in a directory you can write to",
+        )
+
+
+# The most frequent English function words: a question in English nearly always
+# has one; one in French, German or Spanish has its own instead.
+_ENGLISH = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "in",
+        "to",
+        "a",
+        "is",
+        "are",
+        "does",
+        "do",
+        "what",
+        "which",
+        "how",
+        "why",
+        "with",
+        "for",
+        "on",
+        "by",
+        "from",
+        "that",
+        "between",
+        "who",
+        "whose",
+        "can",
+        "could",
+        "role",
+        "link",
+        "links",
+        "linked",
+        "associated",
+        "there",
+        "this",
+        "these",
+        "as",
+        "or",
+        "be",
+        "been",
+        "has",
+        "have",
+        "its",
+        "their",
+        "than",
+        "into",
+    ]
+)
+_OTHER = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "une",
+        "est",
+        "et",
+        "dans",
+        "pour",
+        "avec",
+        "quel",
+        "quelle",
+        "quels",
+        "sont",
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "mit",
+        "welche",
+        "welcher",
+        "wie",
+        "im",
+        "den",
+        "dem",
+        "von",
+        "zu",
+        "el",
+        "los",
+        "las",
+        "del",
+        "una",
+        "es",
+        "y",
+        "en",
+        "con",
+        "qué",
+        "cuál",
+        "cómo",
+        "para",
+        "por",
+        "son",
+        "il",
+        "lo",
+        "gli",
+        "della",
+        "di",
+        "che",
+        "è",
+        "nel",
+        "sono",
+        "per",
+        "o",
+        "os",
+        "da",
+        "do",
+        "em",
+        "um",
+        "uma",
+        "não",
+        "são",
+        "com",
+    ]
+)
+
+
+def language_warning(question: str) -> str | None:
+    """A warning when the question looks as if it is not in English, else None.
+
+    Cheap on purpose: most letters outside ASCII (another script), or several
+    function words of French, German, Spanish, Italian or Portuguese and none of
+    English. Technical queries without function words ("APOE hippocampus") pass.
+    """
+    letters = [c for c in question if c.isalpha()]
+    if not letters:
+        return None
+    non_ascii = sum(1 for c in letters if not c.isascii()) / len(letters)
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    english = sum(w in _ENGLISH for w in words)
+    other = sum(w in _OTHER for w in words)
+    if non_ascii > 0.3 or (other >= 2 and other > english):
+        return (
+            "the question does not look English; the corpora and the models are English, "
+            "so retrieval and scoring will be poor: ask in English"
+        )
+    return None
+
+
+def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
+    """Print a run's hypotheses (and write its JSON) as `ask` and `runs resume` do."""
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
@@ -39,20 +241,35 @@ def ask(
             fg=typer.colors.YELLOW,
             err=True,
         )
-    typer.secho(
-        f"run {result.run_id}: {len(result.findings)} findings, "
-        f"{len(result.hypotheses)} hypotheses",
-        bold=True,
+    output.heading(
+        f"run {result.run_id}: {len(result.findings)} findings, {len(result.hypotheses)} hypotheses"
     )
     if result.dropped:
         typer.echo("dropped: " + ", ".join(f"{n} {why}" for why, n in result.dropped.items()))
     if not result.hypotheses:
         typer.echo("no cross-domain hypothesis: the findings share no gene, region or condition")
-    for h in result.hypotheses[:top]:
+    shown = result.hypotheses[:top]
+    terminal = output.is_terminal()
+    if shown and terminal:
+        output.table(
+            ["#", "plausibility", "domains", "hypothesis"],
+            [
+                [
+                    str(h.rank),
+                    "n/a" if h.scores.plausibility is None else f"{h.scores.plausibility:.3f}",
+                    " + ".join(h.domains),
+                    h.statement,
+                ]
+                for h in shown
+            ],
+            numeric=("#", "plausibility"),
+        )
+    for h in shown:
         sc = h.scores
         p = "n/a" if sc.plausibility is None else f"{sc.plausibility:.3f}"
-        typer.secho(f"\n{h.rank}. plausibility {p}  [{' + '.join(h.domains)}]", bold=True)
-        typer.echo(textwrap.indent(textwrap.fill(h.statement, 96), "   "))
+        output.heading(f"\n{h.rank}. plausibility {p}  [{' + '.join(h.domains)}]")
+        if not terminal:  # in a terminal the table above shows the statement
+            typer.echo(textwrap.indent(textwrap.fill(h.statement, 96), "   "))
         if h.bridge:
             typer.echo(f"   bridge: {', '.join(h.bridge)}")
         if sc.perplexity is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,9 @@ import typer
 from brainweave.cli.common import settings_from
 from brainweave.errors import ConfigError
 
-app = typer.Typer(help="Benchmarks of the perplexity scorer.", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks of the perplexity scorer.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("brainbench")
@@ -77,6 +78,16 @@ def keep_for_app(result: Any, home: Path) -> Path:
 
 
 def _progress(total: int) -> Any:
-    from tqdm import tqdm
+    """A `rich` bar in a terminal, a line per tenth of the items when redirected;
+    ``.update(n)`` advances it (as tqdm's does, which ``evaluate`` was written for)."""
+    import contextlib
+    import types
 
-    return tqdm(total=total, unit="item", disable=not sys.stderr.isatty(), file=sys.stderr)
+    from brainweave.cli import output
+
+    @contextlib.contextmanager
+    def bar() -> Any:
+        with output.progress(total, "BrainBench", unit="item") as advance:
+            yield types.SimpleNamespace(update=advance)
+
+    return bar()

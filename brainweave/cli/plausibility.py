@@ -13,7 +13,9 @@ from brainweave.errors import BrainweaveError
 
 def plausibility(
     ctx: typer.Context,
-    statement: Annotated[str, typer.Argument(help="the hypothesis, one sentence")],
+    statement: Annotated[
+        str, typer.Argument(help="the hypothesis, one sentence", metavar="STATEMENT")
+    ],
     context: Annotated[
         Path | None, typer.Option("--context", help="text file with the evidence to condition on")
     ] = None,

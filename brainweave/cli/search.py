@@ -8,20 +8,29 @@ from typing import Annotated
 
 import typer
 
-from brainweave.cli.common import settings_from
+from brainweave.cli import output
+from brainweave.cli.common import examples, settings_from
+from brainweave.cli.corpus import capped_note
 from brainweave.errors import BrainweaveError
+
+EXAMPLES = examples(
+    'brainweave search clinical "transcranial direct current stimulation" -k 3',
+    'brainweave search genetics "APOE" --json',
+)
 
 JSON_FIELDS = ("passage_id", "doc_id", "domain", "title", "text", "url", "score")
 
 
 def search(
     ctx: typer.Context,
-    domain: Annotated[str, typer.Argument(help="genetics, neuroimaging, clinical, or your own")],
-    query: Annotated[str, typer.Argument(help="what to look for")],
-    k: Annotated[int, typer.Option("-k", "--k", help="number of passages", min=1)] = 5,
+    domain: Annotated[
+        str, typer.Argument(help="genetics, neuroimaging, clinical, or your own", metavar="DOMAIN")
+    ],
+    query: Annotated[str, typer.Argument(help="what to look for", metavar="QUERY")],
+    k: Annotated[int, typer.Option("-k", help="number of passages", min=1)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list of hits")] = False,
 ) -> None:
-    """Search one domain's index."""
+    """Search one domain's index; the best passages first."""
     from brainweave.retrieval import Retriever
     from brainweave.retrieval.service import check_domain
 
@@ -29,7 +38,11 @@ def search(
         raise BrainweaveError("the query is empty", "type what you are looking for")
     settings = settings_from(ctx)
     check_domain(settings, domain)
-    hits = Retriever(settings).search(domain, query, k)
+    retriever = Retriever(settings)
+    hits = retriever.search(domain, query, k)
+    capped = capped_note(retriever.index(domain).manifest)
+    if capped:
+        output.note(f"{domain}: {capped}")
     if as_json:
         typer.echo(json.dumps([{f: getattr(h, f) for f in JSON_FIELDS} for h in hits], indent=2))
         return

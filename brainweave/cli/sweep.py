@@ -7,10 +7,21 @@ from typing import Annotated
 
 import typer
 
+from brainweave.cli import output
+from brainweave.cli.common import examples
+
+EXAMPLES = examples(
+    "brainweave sweep sweep.yaml --out runs/apoe",
+    "brainweave sweep sweep.yaml --out runs/apoe --workers 2",
+    "brainweave sweep sweep.yaml --out runs/apoe --executor ray",
+)
+
 
 def sweep(
     ctx: typer.Context,
-    spec: Annotated[Path, typer.Argument(help="the sweep spec (YAML: questions, grid)")],
+    spec: Annotated[
+        Path, typer.Argument(help="the sweep spec (YAML: questions, grid)", metavar="SPEC")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="output directory (resumable)")],
     workers: Annotated[
         int | None,
@@ -27,6 +38,10 @@ def sweep(
         float, typer.Option(help="plausibility from which a hypothesis looks accepted")
     ] = 0.7,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    force: Annotated[
+        bool,
+        typer.Option(help="write into a non-empty --out that is not a sweep's directory"),
+    ] = False,
 ) -> None:
     """Run every question against every setting of the grid; rerun to resume."""
     from brainweave.sweeps.runner import sweep as run_sweep
@@ -39,10 +54,11 @@ def sweep(
             workers=workers,
             executor=executor,
             ray_address=ray_address,
-            progress=progress,
+            progress=progress and output.is_terminal(err=True),
             accept=accept,
             profile=obj.get("profile"),
             config_file=obj.get("config"),
+            force=force,
         )
     except KeyboardInterrupt:
         typer.secho(
