@@ -141,10 +141,7 @@ def progress(nodes: Sequence[str], started: float, now: float, exp: Expected | N
 def first_run_note(settings: Any) -> str | None:
     """What a first run must prepare that later ones will not: the scorer model's
     dequantised copy (a packaged GGUF is dequantised once, then cached)."""
-    provider = getattr(settings.scorer, "provider", None) or getattr(
-        settings.agents, "scorer", None
-    )
-    if provider in (None, "lexical"):
+    if settings.scorer.provider == "lexical":
         return None
     try:
         from brainweave.scoring.models import ALIASES, alias_status, resolve_cache_dir
