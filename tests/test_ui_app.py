@@ -391,7 +391,7 @@ def test_corpus_and_llm_text_is_never_rendered_as_markdown(home: Path) -> None:
     run_id = at.session_state["run_id"]
     poison(home / "runs" / run_id / "provenance.json", ATTACK_IMG)
     again = AppTest.from_file(str(APP), default_timeout=60)
-    again.query_params["run"] = run_id
+    again.session_state["run_id"] = run_id  # the run open in a session (deep links: above)
     ok(again.run())
     md = MarkdownIt("commonmark")
     bodies = [m.value for m in again.markdown] + [e.value for e in again.caption]
