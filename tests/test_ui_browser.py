@@ -96,6 +96,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         log.close()
 
 
+def _run_dirs(home: Path) -> set[str]:
+    runs = home / "runs"
+    return {p.name for p in runs.iterdir() if p.is_dir()} if runs.is_dir() else set()
+
+
 def _open_review(card: Any) -> Any:
     """Unfold a card's review form (folded by default) and return the form."""
     card.get_by_text("Review", exact=False).first.click()
@@ -106,6 +111,7 @@ def _open_review(card: Any) -> Any:
 
 def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
     try:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.fail("playwright is missing: pip install -e '.[dev]'")
@@ -124,9 +130,18 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
             name.fill("Grace")
             name.press("Enter")
             page.get_by_label("Question").fill(QUESTION)
+            before = _run_dirs(home)
             page.get_by_role("button", name="Ask").click()
+            page.wait_for_url(re.compile(r"run="))  # the run has its URL before it ends
+            try:  # the fast profile may finish before the progress is drawn: best effort
+                page.get_by_text("Running (").first.wait_for(timeout=5_000)
+                page.screenshot(path=str(SHOTS / "running.png"))
+            except PlaywrightTimeout:
+                pass
+            page.reload()  # mid-run, most likely: the page must find the same job again
             cards = page.locator(CARDS)
             expect(cards.first).to_be_visible(timeout=90_000)
+            assert len(_run_dirs(home) - before) == 1, "one run, not two"
             expect(page.get_by_text("plausibility").first).to_be_visible()
             assert "run=" in page.url, "the run is in the URL"
             top = cards.first.bounding_box()
@@ -148,6 +163,7 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
             page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
             page.get_by_text("BrainBench", exact=True).click()
             expect(page.get_by_text("Published reference points")).to_be_visible()
+            expect(page.get_by_text("brainweave bench brainbench --testcases /")).to_be_visible()
             page.screenshot(path=str(SHOTS / "brainbench.png"), full_page=True)
         finally:
             browser.close()
