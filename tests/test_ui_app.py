@@ -7,8 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
+import threading
 from collections.abc import Iterator
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,21 @@ def asked(question: str = QUESTION) -> AppTest:
     return at
 
 
+def plain(text: str) -> str:
+    """Markdown the app escaped, read back as the characters a reader sees."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def html(at: AppTest) -> str:
+    """Every st.html body on the page (the cards, the evidence)."""
+    return " ".join(e.proto.body for e in at.get("html"))
+
+
+def html_text(at: AppTest) -> str:
+    """The text a reader sees in the st.html parts (tags dropped, entities decoded)."""
+    return html_unescape(re.sub(r"<[^>]+>", "", html(at)))
+
+
 def hypothesis_keys(at: AppTest) -> list[str]:
     """'<run id>-<hypothesis id>' of every card, in rank order."""
     return [r.key.removeprefix("decision-") for r in at.radio if r.key.startswith("decision-")]
@@ -100,11 +118,13 @@ def test_ask_shows_ranked_hypotheses_evidence_and_progress(home: Path) -> None:
     keys = hypothesis_keys(at)
     assert keys == [f"{run_id}-{h['id']}" for h in record["hypotheses"]], "every candidate"
     assert len(keys) >= 1
-    text = " ".join(m.value for m in at.markdown)
-    assert record["hypotheses"][0]["statement"] in text
+    text = plain(" ".join(m.value for m in at.markdown))
+    cards = html(at)
+    assert record["hypotheses"][0]["statement"] in html_text(at), "the headline"
     assert "plan: 3 agents will retrieve" in text, "the run's progress stays readable"
     assert "#### genetics" in text and "#### clinical" in text, "findings by domain"
-    assert "](https://" in text, "passages link to their source records"
+    assert 'href="https://' in cards, "passages link to their source records"
+    assert "bw-quote" in cards and "plausibility" in cards
     graph = at.get("graphviz_chart")
     assert graph and "cluster_" in graph[0].proto.spec
     assert any(e.label.startswith("Counterfactuals: beat") for e in at.expander)
@@ -133,7 +153,7 @@ def test_edit_rescores_and_stores_the_new_scores(home: Path) -> None:
     edited = "Alzheimer's disease is unrelated to memory decline in trials."
     at.text_area(key=f"edited-{key}").input(edited)
     ok(at.button(key=f"rescore-{key}").click().run())
-    assert any(edited in i.value and "plausibility" in i.value for i in at.info), "preview"
+    assert any(edited in plain(i.value) and "plausibility" in i.value for i in at.info), "preview"
     at.radio(key=f"decision-{key}").set_value("edit")
     ok(at.button(key=f"save-{key}").click().run())
     assert not at.error, [e.value for e in at.error]
@@ -204,6 +224,8 @@ def test_brainbench_page_shows_the_kept_result_or_the_command(home: Path) -> Non
     ok(at.radio(key="section").set_value("BrainBench").run())
     model = at.selectbox(key="bench_model").value
     assert any("brainweave bench brainbench" in c.value for c in at.code)
+    cases = at.code[0].value.split("--testcases ")[1].split()[0]
+    assert Path(cases).is_absolute(), "the command runs from any directory"
     bench = home / "bench"
     bench.mkdir(parents=True)
     (bench / f"{model}.json").write_text(
@@ -220,3 +242,163 @@ def test_brainbench_page_shows_the_kept_result_or_the_command(home: Path) -> Non
     )
     ok(at.run())
     assert any(m.value == "61.0%" for m in at.metric)
+    assert any(m.label == "95% interval" and "54.1%" in m.value for m in at.metric)
+
+
+def card_order(at: AppTest) -> list[str]:
+    """Hypothesis ids of the cards shown, top to bottom."""
+    return [k.split("-", 3)[-1] for k in hypothesis_keys(at)]
+
+
+def test_cards_sort_filter_and_search(home: Path) -> None:
+    at = asked()
+    run_id = at.session_state["run_id"]
+    record = json.loads((home / "runs" / run_id / "provenance.json").read_text())
+    hyps = record["hypotheses"]
+    assert len(hyps) >= 2, "the question gives more than one hypothesis to order"
+
+    def p(h: dict[str, Any]) -> float:
+        v = (h.get("scores") or h).get("plausibility")
+        return -1.0 if v is None else float(v)
+
+    assert card_order(at) == [h["id"] for h in hyps], "rank order by default"
+    ok(at.selectbox(key="wl_sort").select("plausibility, low first").run())
+    scored = [h for h in hyps if p(h) >= 0]
+    low_first = [h["id"] for h in sorted(scored, key=p)]
+    assert card_order(at)[: len(low_first)] == low_first
+    ok(at.selectbox(key="wl_sort").select("rank").run())
+    # a word only one statement has
+    words = {h["id"]: set(re.findall(r"[a-z]{5,}", h["statement"].lower())) for h in hyps}
+    first = hyps[0]["id"]
+    unique = sorted(words[first] - set().union(*(w for k, w in words.items() if k != first)))
+    if unique:
+        ok(at.text_input(key="wl_query").input(unique[0]).run())
+        assert first in card_order(at)
+    ok(at.text_input(key="wl_query").input("zzqx-nothing-matches").run())
+    assert card_order(at) == [] and any("No hypothesis matches" in i.value for i in at.info)
+    ok(at.text_input(key="wl_query").input("").run())
+    # review the first, then hide the reviewed ones
+    key = hypothesis_keys(at)[0]
+    at.radio(key=f"decision-{key}").set_value("accept")
+    ok(at.button(key=f"save-{key}").click().run())
+    assert at.radio(key=f"decision-{key}").value == "accept", "the control shows the saved choice"
+    ok(at.toggle(key="wl_unreviewed").set_value(True).run())
+    assert first not in card_order(at) and len(card_order(at)) == len(hyps) - 1
+    ok(at.toggle(key="wl_unreviewed").set_value(False).run())
+    pairs = sorted({" + ".join(sorted(h["domains"])) for h in hyps})
+    ok(at.selectbox(key="wl_pair").select(pairs[0]).run())
+    want = [h["id"] for h in hyps if " + ".join(sorted(h["domains"])) == pairs[0]]
+    assert card_order(at) == want
+
+
+def test_a_run_has_a_url_and_a_new_session_opens_it_with_the_reviewer(home: Path) -> None:
+    at = asked()
+    run_id = at.session_state["run_id"]
+    assert at.query_params["run"] == [run_id] or at.query_params["run"] == run_id
+    key = hypothesis_keys(at)[0]
+    at.radio(key=f"decision-{key}").set_value("reject")
+    ok(at.button(key=f"save-{key}").click().run())
+    # a reload: a new session with only the URL (no reviewer in it) and the home
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.query_params["run"] = run_id
+    ok(again.run())
+    assert hypothesis_keys(again) == hypothesis_keys(at), "the same run opens"
+    assert again.text_input(key="reviewer").value == "Ada", "the reviewer is remembered"
+    assert again.radio(key=f"decision-{key}").value == "reject", "and the saved decision shown"
+    assert "rejected · Ada" in html(again)
+    # a second run's record, so the History deep link has a choice to keep
+    other = home / "runs" / "20000101-000000-aaaaaa"
+    other.mkdir(parents=True)
+    doc = json.loads((home / "runs" / run_id / "provenance.json").read_text())
+    doc["run_id"], doc["provenance"]["started_at"] = other.name, "2000-01-01T00:00:00+00:00"
+    (other / "provenance.json").write_text(json.dumps(doc))
+    hist = AppTest.from_file(str(APP), default_timeout=60)
+    hist.query_params["page"] = "history"
+    hist.query_params["run"] = other.name
+    ok(hist.run())
+    assert hist.radio(key="section").value == "History"
+    assert hist.selectbox(key="history_run").value == other.name, "not the newest: the URL's"
+
+
+def test_a_reload_mid_run_shows_its_progress_and_starts_no_second_run(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brainweave.graphs import run as run_mod
+    from brainweave.ui import jobs
+
+    gate = threading.Event()
+    original = run_mod.ask
+    calls: list[str] = []
+
+    def held(*args: Any, **kwargs: Any) -> Any:  # the real run, held until the test lets go
+        calls.append(kwargs.get("run_id") or "")
+        gate.wait(60)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "ask", held)
+    at = ok(AppTest.from_file(str(APP), default_timeout=60).run())
+    at.text_area(key="question").input(QUESTION)
+    ok(at.button(key="ask_button").click().run())
+    job = at.session_state["job"]
+    try:
+        assert not job.done
+        url_run = at.query_params["run"]
+        url_run = url_run[0] if isinstance(url_run, list) else url_run
+        assert url_run == job.run_id
+        reload = AppTest.from_file(str(APP), default_timeout=60)
+        reload.query_params["run"] = url_run
+        ok(reload.run())
+        assert any(s.label.startswith("Running") for s in reload.status), "progress again"
+        assert reload.button(key="ask_button").disabled, "no second run by accident"
+        assert any("loading models and indexes" in b.proto.text for b in reload.get("progress"))
+        # a tab without the run in its URL finds the running job of this home too
+        other = ok(AppTest.from_file(str(APP), default_timeout=60).run())
+        assert other.button(key="ask_button").disabled
+    finally:
+        gate.set()
+        job.thread.join(60)
+    assert jobs.running(str(home)) is None and len(calls) == 1
+    ok(reload.run())
+    assert hypothesis_keys(reload) and all(
+        k.startswith(job.run_id) for k in hypothesis_keys(reload)
+    )
+
+
+ATTACK_IMG = "![x](http://127.0.0.1:9/track.png)"
+
+
+def poison(record: Path, payload: str) -> dict[str, Any]:
+    """Put ``payload`` into every text of a run's record a corpus or an LLM controls."""
+    doc = json.loads(record.read_text())
+    doc["question"] += f" {payload}"
+    for h in doc["hypotheses"]:
+        h["statement"] += f" {payload}"
+    for f in doc["findings"]:
+        f["claim"] += f" {payload}"
+    for p in doc["provenance"]["retrieved"]:
+        p["title"] = f"{p.get('title')} {payload}"
+        p["text"] = f"{payload} A passage sentence. {payload}"
+    doc["provenance"]["issues"] = [{"agent": "genetics", "stage": "llm", "message": payload}]
+    doc["provenance"]["queries"] = {"genetics": [payload]}
+    record.write_text(json.dumps(doc))
+    return doc
+
+
+def test_corpus_and_llm_text_is_never_rendered_as_markdown(home: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    at = asked()
+    run_id = at.session_state["run_id"]
+    poison(home / "runs" / run_id / "provenance.json", ATTACK_IMG)
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.session_state["run_id"] = run_id  # the run open in a session (deep links: above)
+    ok(again.run())
+    md = MarkdownIt("commonmark")
+    bodies = [m.value for m in again.markdown] + [e.value for e in again.caption]
+    bodies += [e.value for e in (*again.warning, *again.info, *again.error, *again.success)]
+    bodies += [e.label for e in again.expander] + [e.value for e in again.subheader]
+    assert any(ATTACK_IMG in plain(b) for b in bodies), "the payload is on the page, as text"
+    for body in bodies:
+        kinds = {c.type for t in md.parse(body) for c in (t.children or [])}
+        assert not kinds & {"image", "link_open", "html_inline"}, body
+    assert "<img" not in html(again) and 'src="http' not in html(again)

@@ -4,6 +4,13 @@ where the app's BrainBench page finds it."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +29,11 @@ def test_command_binds_localhost_and_passes_settings_on(
 ) -> None:
     calls: list[tuple[list[str], dict[str, str]]] = []
 
-    def fake_call(cmd: list[str], env: dict[str, str]) -> int:
+    def fake_exec(path: str, cmd: list[str], env: dict[str, str]) -> None:
+        assert path == cmd[0]
         calls.append((cmd, env))
-        return 0
 
-    monkeypatch.setattr(ui_cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(ui_cli.os, "execve", fake_exec)
     cfg = tmp_path / "bw.toml"
     cfg.write_text("[agents]\nrounds = 2\n")
     res = CliRunner().invoke(app, ["--profile", "fast", "--config", str(cfg), "ui"])
@@ -48,7 +55,7 @@ def test_bad_settings_fail_before_streamlit_starts(monkeypatch: pytest.MonkeyPat
     def boom(*a: Any, **k: Any) -> int:
         raise AssertionError("streamlit must not start")
 
-    monkeypatch.setattr(ui_cli.subprocess, "call", boom)
+    monkeypatch.setattr(ui_cli.os, "execve", boom)
     res = CliRunner().invoke(app, ["--profile", "nope", "ui"])
     assert res.exit_code != 0 and "unknown settings profile" in str(res.exception)
 
@@ -70,3 +77,68 @@ def test_bench_keeps_its_result_for_the_app(tmp_path: Path) -> None:
     rec = latest_for(tmp_path, "smollm2-135m-instruct")
     assert rec is not None and rec.json_path == str(js) and rec.accuracy == 0.5
     assert rec.png_path and Path(rec.png_path).stat().st_size > 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _group(pgid: int) -> list[int]:
+    """Live processes (not zombies) in a process group."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(int(d.name))
+    return out
+
+
+def test_sigterm_stops_the_server(tmp_path: Path) -> None:
+    """A supervisor stops `brainweave ui` with SIGTERM: the server stops with it, its port
+    is free and no process of it is left (issue 16, item 9)."""
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")},
+        "BRAINWEAVE_HOME": str(tmp_path / "home"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "brainweave", "--profile", "fast", "ui", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: whatever it leaves is findable
+    )
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                ) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.time() < deadline, "the app did not start"
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)  # to the command's pid only, as a supervisor does
+        proc.wait(20)
+        deadline = time.time() + 10
+        while _group(proc.pid) and time.time() < deadline:
+            time.sleep(0.2)
+        assert _group(proc.pid) == [], "a process of `brainweave ui` outlived it"
+        with socket.socket() as s:  # no one listens on the port any more
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+            s.listen()
+    finally:
+        for pid in _group(proc.pid):
+            os.kill(pid, signal.SIGKILL)

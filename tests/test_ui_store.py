@@ -20,7 +20,7 @@ from brainweave.ui import export, runs
 from brainweave.ui.agreement import agreement, auc
 from brainweave.ui.bench import latest_for, list_results, paths_for, slug
 from brainweave.ui.jobs import RunJob, describe
-from brainweave.ui.store import Decision, ReviewStore, scores_of
+from brainweave.ui.store import Decision, ReviewStore, known_runs, make_decision, scores_of
 
 HYP: dict[str, Any] = {
     "id": "H1",
@@ -91,6 +91,21 @@ RUN: dict[str, Any] = {
 }
 
 
+def write_run(home: Path, run: dict[str, Any] = RUN) -> Path:
+    """The run's record where the store looks for it (HOME/runs/<id>/provenance.json)."""
+    rec = home / "runs" / run["run_id"] / "provenance.json"
+    rec.parent.mkdir(parents=True, exist_ok=True)
+    rec.write_text(json.dumps(run))
+    return rec
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ReviewStore:
+    """A review store in a home that holds the run RUN."""
+    write_run(tmp_path)
+    return ReviewStore(tmp_path / "reviews.sqlite")
+
+
 def decision(kind: str = "accept", hid: str = "H1", who: str = "ada", **kw: Any) -> Decision:
     return Decision(
         run_id="r1",
@@ -103,8 +118,7 @@ def decision(kind: str = "accept", hid: str = "H1", who: str = "ada", **kw: Any)
     )
 
 
-def test_store_is_wal_append_only_and_latest_wins(tmp_path: Path) -> None:
-    store = ReviewStore(tmp_path / "reviews.sqlite")
+def test_store_is_wal_append_only_and_latest_wins(tmp_path: Path, store: ReviewStore) -> None:
     first = store.record(decision("accept", note="fine"))
     second = store.record(
         decision(
@@ -125,8 +139,7 @@ def test_store_is_wal_append_only_and_latest_wins(tmp_path: Path) -> None:
     assert store.counts() == {"r1": 2}
 
 
-def test_an_edit_needs_its_new_statement(tmp_path: Path) -> None:
-    store = ReviewStore(tmp_path / "reviews.sqlite")
+def test_an_edit_needs_its_new_statement(store: ReviewStore) -> None:
     with pytest.raises(BrainweaveError, match="edited statement"):
         store.record(decision("edit"))
     assert store.history() == []
@@ -140,8 +153,10 @@ def _write_many(path: str, who: str, n: int) -> None:
 
 def test_two_processes_and_threads_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     path = str(tmp_path / "reviews.sqlite")
-    ReviewStore(Path(path))
     n = 40
+    many = [{**HYP, "id": f"H{i}"} for i in range(n)]
+    write_run(tmp_path, {**RUN, "hypotheses": many})
+    ReviewStore(Path(path))
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_write_many, args=(path, f"proc{i}", n)) for i in range(2)]
     threads = [threading.Thread(target=_write_many, args=(path, f"thread{i}", n)) for i in range(2)]
@@ -161,8 +176,7 @@ def test_two_processes_and_threads_writing_at_once_lose_nothing(tmp_path: Path) 
     assert len({d.id for d in hist}) == 4 * n
 
 
-def test_export_csv_and_json_carry_the_latest_decision(tmp_path: Path) -> None:
-    store = ReviewStore(tmp_path / "reviews.sqlite")
+def test_export_csv_and_json_carry_the_latest_decision(store: ReviewStore) -> None:
     store.record(decision("reject", note="first thought"))
     store.record(decision("accept", note="on reflection"))
     hist = store.history("r1")
@@ -197,7 +211,9 @@ def test_hypothesis_graph_is_valid_dot_by_domain() -> None:
     assert dot.startswith("digraph") and dot.rstrip().endswith("}")
     assert '"cluster_genetics"' in dot and '"cluster_neuroimaging"' in dot
     assert "cluster_clinical" not in dot, "uncited findings stay out of the picture"
-    assert '"h:H1" -> "f:genetics:r0:1"' in dot
+    assert '"h:H1" -> "e:APOE"' in dot and '"e:APOE" -> "f:genetics:r0:1"' in dot
+    assert '"h:H1" -> "f:neuroimaging:r0:1"' in dot, "no bridge named there: linked directly"
+    assert 'URL="https://www.ncbi.nlm.nih.gov/gene/348"' in dot, "a finding opens its source"
     assert '\\"quoted\\"' in dot, "quotes are escaped"
     assert list(runs.findings_by_domain(RUN)) == ["genetics", "neuroimaging", "clinical"]
 
@@ -283,3 +299,93 @@ def test_progress_lines_and_background_job() -> None:
     bad = RunJob("q", fail).start()
     bad.thread.join(10)
     assert bad.error is not None and "RuntimeError: boom" in bad.error.message
+
+
+# ----- issue 16, item 7: the store accepts only decisions it can stand behind ----------
+
+
+def test_store_refuses_unknown_runs_bad_probabilities_and_blank_text(
+    tmp_path: Path, store: ReviewStore
+) -> None:
+    with pytest.raises(BrainweaveError, match="no run 'nope'") as err:
+        store.record(decision().model_copy(update={"run_id": "nope"}))
+    assert "History" in (err.value.hint or "")
+    with pytest.raises(BrainweaveError, match="no run"):
+        store.record(decision().model_copy(update={"run_id": "../r1"}))
+    with pytest.raises(BrainweaveError, match="no hypothesis 'H9'"):
+        store.record(decision(hid="H9"))
+    fields = {
+        "run_id": "r1",
+        "hypothesis_id": "H1",
+        "statement": "s",
+        "decision": "accept",
+        "reviewer": "ada",
+    }
+    for bad, where in (
+        ({"scores": {"plausibility": 5.0}}, "scores.plausibility"),
+        ({"scores": {"p_vs_all": -0.1}}, "scores.p_vs_all"),
+        ({"scores": {}, "reviewer": "   "}, "reviewer"),
+        ({"scores": {}, "statement": ""}, "statement"),
+        ({"scores": {}, "run_id": " "}, "run_id"),
+    ):
+        with pytest.raises(BrainweaveError, match=where):
+            make_decision(**{**fields, **bad})
+    assert store.history() == [], "nothing was written"
+    ok = store.record(make_decision(**fields, scores={"plausibility": 1.0}, note=" "))
+    assert ok.id == 1 and store.history()[0].reviewer == "ada"
+
+
+def test_agreement_skips_decisions_on_unknown_runs_and_rows_written_before_checks(
+    tmp_path: Path, store: ReviewStore
+) -> None:
+    for hid, kind, p in (("H1", "accept", 0.8), ("H2", "reject", 0.3)):
+        store.record(decision(kind, hid=hid).model_copy(update={"scores": Scores(plausibility=p)}))
+    # what an older app let in: a run that does not exist, a plausibility of 5
+    conn = sqlite3.connect(tmp_path / "reviews.sqlite")
+    for run_id, scores in (("ghost", '{"plausibility": 0.0}'), ("r1", '{"plausibility": 5.0}')):
+        conn.execute(
+            "INSERT INTO decisions (run_id, hypothesis_id, statement, scores, decision, note, "
+            "reviewer, created_at) VALUES (?, 'H1', 's', ?, 'accept', '', 'x', '2026-01-01')",
+            (run_id, scores),
+        )
+    conn.commit()
+    conn.close()
+    hist = store.history()
+    assert [d.run_id for d in hist] == ["r1", "r1", "ghost"], "the bad row is skipped, not fatal"
+    a = agreement(store.latest().values(), known_runs(tmp_path / "runs"))
+    assert (a.n, a.kept, a.rejected, a.skipped) == (2, 1, 1, 1)
+    assert a.auc == 1.0, "the ghost run's accepted 0.0 would have made it 0.5"
+    assert agreement(store.latest().values()).auc == 0.5, "counted without the check"
+
+
+def test_agreement_has_an_interval_and_a_caveat_below_the_minimum() -> None:
+    def ds(kept: list[float], rejected: list[float]) -> list[Decision]:
+        out = []
+        for i, p in enumerate(kept + rejected):
+            kind = "accept" if i < len(kept) else "reject"
+            d = decision(kind, hid=f"h{i}").model_copy(update={"scores": Scores(plausibility=p)})
+            out.append(d)
+        return out
+
+    few = agreement(ds([0.9, 0.7], [0.2]))
+    assert few.auc == 1.0 and few.ci is not None and few.caveat and "only 3 decisions" in few.caveat
+    kept = [0.5 + 0.4 * ((i * 37) % 17) / 17 for i in range(30)]
+    rejected = [0.3 + 0.4 * ((i * 23) % 13) / 13 for i in range(30)]
+    many = agreement(ds(kept, rejected))
+    assert many.caveat is None and many.ci is not None and many.auc is not None
+    lo, hi = many.ci
+    assert lo < many.auc < hi and 0.05 < hi - lo < 0.5, "a real interval around the AUC"
+    assert agreement(ds(kept, rejected)).ci == many.ci, "the same interval on every rerun"
+    assert agreement(ds([0.9], [])).caveat.startswith("no AUC")  # type: ignore[union-attr]
+
+
+def test_bench_interval_and_command_with_an_absolute_path(tmp_path: Path) -> None:
+    from brainweave.ui.bench import command, wilson
+
+    lo, hi = wilson(122, 200)  # type: ignore[misc]
+    assert lo == pytest.approx(0.541, abs=0.002) and hi == pytest.approx(0.675, abs=0.002)
+    lo20, hi20 = wilson(12, 20)  # type: ignore[misc]
+    assert hi20 - lo20 > 2 * (hi - lo), "20 items: a much wider interval"
+    cmd = command(Path("data"), "gemma3-270m")
+    cases = cmd.split("--testcases ")[1].split(" ")[0]
+    assert Path(cases).is_absolute() and cases.endswith("BrainBench_Human_v0.1.csv")

@@ -8,16 +8,36 @@ result for a chosen model without being told where the files went.
 from __future__ import annotations
 
 import json
+import math
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-COMMAND = (
-    "brainweave bench brainbench --testcases "
-    "../shared/data/brainbench/BrainBench_Human_v0.1.csv --model {model}"
-)
+TESTCASES = Path("brainbench") / "BrainBench_Human_v0.1.csv"  # under the data directory
+
+
+def command(data_dir: Path, model: str) -> str:
+    """The evaluation command, with the absolute path of the test cases (it runs from
+    any directory)."""
+    cases = (Path(data_dir).expanduser() / TESTCASES).resolve()
+    return (
+        f"brainweave bench brainbench --testcases {shlex.quote(str(cases))} "
+        f"--model {shlex.quote(model)}"
+    )
+
+
+def wilson(correct: float, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """The 95% Wilson score interval of a proportion (``correct`` of ``n``)."""
+    if n <= 0:
+        return None
+    p = correct / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 class BenchRecord(BaseModel):

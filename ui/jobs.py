@@ -4,6 +4,11 @@ Streamlit reruns the page script on every click; a half-minute ``ask`` inside
 the script would freeze the page and be cut off by the next click. So the app
 starts the run here, in a thread that touches no Streamlit API, and a fragment
 polls :attr:`RunJob.events` once a second to draw the progress.
+
+Jobs are kept in a registry of this process, keyed by the run id they were
+given before they started, not in one browser session: a reload (a new
+session) finds the running job through ``?run=ID`` or :func:`running` and shows
+its progress again instead of offering to start a second run.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from brainweave.errors import BrainweaveError
@@ -83,11 +90,27 @@ def describe(node: str, update: dict[str, Any]) -> Event:
     return Event(node, node, now)
 
 
+def new_run_id() -> str:
+    """A run id in the graph's format (UTC time, then random hex), chosen before the run."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
 class RunJob:
     """``run(on_update)`` in a daemon thread; events, result and error read from any thread."""
 
-    def __init__(self, question: str, run: Callable[[Callable[[str, dict[str, Any]], None]], Any]):
+    def __init__(
+        self,
+        question: str,
+        run: Callable[[Callable[[str, dict[str, Any]], None]], Any],
+        *,
+        run_id: str | None = None,
+        home: str = "",
+        reviewer: str = "",
+    ):
         self.question = question
+        self.run_id = run_id or new_run_id()
+        self.home = home
+        self.reviewer = reviewer
         self.events: list[Event] = []
         self.result: Any = None
         self.error: BrainweaveError | None = None
@@ -98,6 +121,7 @@ class RunJob:
         self.thread = threading.Thread(target=self._main, name="brainweave-ask", daemon=True)
 
     def start(self) -> RunJob:
+        register(self)
         self.thread.start()
         return self
 
@@ -130,3 +154,29 @@ class RunJob:
             )
         finally:
             self.finished = time.time()
+
+
+_JOBS: dict[str, RunJob] = {}
+_JOBS_LOCK = threading.Lock()
+KEEP_FINISHED = 20
+
+
+def register(job: RunJob) -> None:
+    """Keep the job findable by its run id (the newest finished ones are kept too)."""
+    with _JOBS_LOCK:
+        _JOBS[job.run_id] = job
+        done = [j for j in _JOBS.values() if j.done]
+        for old in sorted(done, key=lambda j: j.started)[:-KEEP_FINISHED]:
+            _JOBS.pop(old.run_id, None)
+
+
+def get(run_id: str) -> RunJob | None:
+    with _JOBS_LOCK:
+        return _JOBS.get(run_id)
+
+
+def running(home: str) -> RunJob | None:
+    """The job still running for this home, if any (newest first)."""
+    with _JOBS_LOCK:
+        live = [j for j in _JOBS.values() if not j.done and j.home == home]
+    return max(live, key=lambda j: j.started) if live else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from brainweave.agents.models import Hypothesis
 from brainweave.errors import BrainweaveError
+from brainweave.ui import safe
+from brainweave.ui.card import counterfactual_outcomes as _outcomes
+from brainweave.ui.card import entity_name, score
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +117,31 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
+def _label(*lines: str) -> str:
+    """A DOT label of several lines (each escaped; ``\\n`` centres them)."""
+    return '"' + "\\n".join(_q(x)[1:-1] for x in lines if x) + '"'
+
+
+def _wrap(text: str, width: int = 34, lines: int = 3) -> list[str]:
+    out: list[str] = []
+    for line in textwrap.wrap(" ".join(text.split()), width) or [""]:
+        if len(out) == lines:
+            out[-1] = out[-1].rstrip(".,;: ") + "…"
+            break
+        out.append(line)
+    return out
+
+
+def _mentions(finding: dict[str, Any], name: str) -> bool:
+    ents = {entity_name(str(e)).lower() for e in finding.get("entities") or []}
+    return name.lower() in ents or name.lower() in str(finding.get("claim", "")).lower()
+
+
 def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = None) -> str:
-    """A DOT drawing: hypotheses → the findings they cite, findings clustered by domain.
+    """A DOT drawing: hypotheses → the bridge entities that link them → the findings
+    that name those entities (findings clustered by domain; a finding no bridge
+    reaches is linked to its hypothesis directly). A finding node links to the
+    source record of the passage it cites first.
 
     Only findings some shown hypothesis cites are drawn, so the picture stays
     readable; ``st.graphviz_chart`` renders it in the browser (no system graphviz).
@@ -126,18 +153,27 @@ def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = Non
     ]
     cited = {fid for h in hyps for fid in h.get("finding_ids", [])}
     by_domain = findings_by_domain(run)
+    by_id = {f["id"]: f for f in run.get("findings") or []}
+    passages = passages_by_id(run)
     lines = [
         "digraph hypotheses {",
-        "  rankdir=LR;",
+        "  rankdir=LR; nodesep=0.25; ranksep=0.6;",
         '  node [fontname="Helvetica", fontsize=10];',
+        '  edge [color="#888888", arrowsize=0.6];',
     ]
     for h in hyps:
-        p = (h.get("scores") or {}).get("plausibility")
-        label = f"#{h.get('rank', '?')} " + (f"p={p:.2f}" if p is not None else "not scored")
-        tip = _short(h.get("statement", ""), 200)
+        p = score(h, "plausibility")
+        head = f"#{h.get('rank', '?')} · " + (f"p {p:.2f}" if p is not None else "not scored")
         lines.append(
-            f'  {_q("h:" + h["id"])} [shape=box, style=filled, fillcolor="#fff4b3", '
-            f"label={_q(label)}, tooltip={_q(tip)}];"
+            f'  {_q("h:" + h["id"])} [shape=box, style="filled,rounded", fillcolor="#fff4b3", '
+            f"label={_label(head, *_wrap(h.get('statement', ''), 30, 3))}, "
+            f"tooltip={_q(_short(h.get('statement', ''), 300))}];"
+        )
+    bridges = sorted({entity_name(str(b)) for h in hyps for b in h.get("bridge") or []})
+    for b in bridges:
+        lines.append(
+            f'  {_q("e:" + b)} [shape=ellipse, style=filled, fillcolor="#e8daef", '
+            f"label={_q(b)}, tooltip={_q('bridge entity ' + b)}];"
         )
     for domain, findings in by_domain.items():
         shown = [f for f in findings if f["id"] in cited]
@@ -147,15 +183,29 @@ def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = Non
         lines.append(f"  subgraph {_q('cluster_' + domain)} {{")
         lines.append(f"    label={_q(domain)}; style=filled; color={_q(colour)};")
         for f in shown:
+            first = (f.get("passage_ids") or [None])[0]
+            href = safe.url((passages.get(first) or {}).get("url")) if first else None
+            link = f", URL={_q(href)}, target=_blank" if href else ""
             lines.append(
                 f"    {_q('f:' + f['id'])} [shape=note, style=filled, fillcolor=white, "
-                f"label={_q(_short(f.get('claim', ''), 48))}, tooltip={_q(f['id'])}];"
+                f"label={_label(*_wrap(f.get('claim', '')))}, "
+                f"tooltip={_q(_short(f.get('claim', ''), 300))}{link}];"
             )
         lines.append("  }")
+    edges: list[str] = []
     for h in hyps:
+        hb = [entity_name(str(b)) for b in h.get("bridge") or []]
+        for b in hb:
+            edges.append(f"  {_q('h:' + h['id'])} -> {_q('e:' + b)};")
         for fid in h.get("finding_ids", []):
-            if fid in cited:
-                lines.append(f"  {_q('h:' + h['id'])} -> {_q('f:' + fid)};")
+            if fid not in cited:
+                continue
+            names = [b for b in hb if fid in by_id and _mentions(by_id[fid], b)]
+            if names:
+                edges += [f"  {_q('e:' + b)} -> {_q('f:' + fid)};" for b in names]
+            else:
+                edges.append(f"  {_q('h:' + h['id'])} -> {_q('f:' + fid)};")
+    lines += list(dict.fromkeys(edges))
     lines.append("}")
     return "\n".join(lines)
 
@@ -163,27 +213,4 @@ def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = Non
 def counterfactual_outcomes(hyp: dict[str, Any]) -> list[dict[str, Any]]:
     """Each counterfactual with whether the statement beat it (lower perplexity wins,
     as in BrainBench)."""
-    scores = Hypothesis.model_validate(hyp).scores
-    own = scores.perplexity
-    out = []
-    for cf in scores.counterfactuals:
-        ppl = cf.perplexity
-        if own is None or ppl is None:
-            outcome = "not scored"
-        elif own < ppl:
-            outcome = "beat"
-        elif own > ppl:
-            outcome = "lost to"
-        else:
-            outcome = "tie"
-        change = f"{cf.original} → {cf.altered}" if cf.original else cf.text
-        out.append(
-            {
-                "outcome": outcome,
-                "kind": cf.kind,
-                "change": change,
-                "perplexity": ppl,
-                "text": cf.text,
-            }
-        )
-    return out
+    return [o.model_dump() for o in _outcomes(hyp)]

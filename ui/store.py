@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from brainweave.agents.models import Hypothesis, Scores
 from brainweave.errors import BrainweaveError
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 DecisionKind = Literal["accept", "reject", "edit"]
 DB_NAME = "reviews.sqlite"
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -59,15 +62,15 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: int | None = None
-    run_id: str = Field(min_length=1)
-    hypothesis_id: str = Field(min_length=1)
-    statement: str = Field(min_length=1, description="the hypothesis as it was shown")
+    run_id: Text
+    hypothesis_id: Text
+    statement: Text = Field(description="the hypothesis as it was shown")
     scores: Scores
     decision: DecisionKind
-    edited_statement: str | None = None
+    edited_statement: Text | None = None
     edited_scores: Scores | None = None
     note: str = ""
-    reviewer: str = Field(min_length=1)
+    reviewer: Text
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def flat(self) -> dict[str, Any]:
@@ -95,12 +98,45 @@ def reviews_path(home: Path) -> Path:
     return home / DB_NAME
 
 
+def make_decision(**fields: Any) -> Decision:
+    """A :class:`Decision`, or a :class:`BrainweaveError` that says which field is wrong."""
+    try:
+        return Decision.model_validate(fields)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise BrainweaveError(
+            f"the decision is not valid: {where}: {first['msg']}",
+            "fill in the reviewer name and the statement; scores are probabilities in [0, 1]",
+        ) from None
+
+
+def run_record(runs_dir: Path, run_id: str) -> Path | None:
+    """The provenance record of a run under ``HOME/runs``, or None when there is none
+    (ids that are not plain names are never looked up: no path outside runs_dir)."""
+    if not RUN_ID.match(run_id) or ".." in run_id:
+        return None
+    rec = runs_dir / run_id / "provenance.json"
+    return rec if rec.is_file() else None
+
+
+def known_runs(runs_dir: Path) -> set[str]:
+    """The ids of the runs that have a record under ``HOME/runs``."""
+    if not runs_dir.is_dir():
+        return set()
+    return {p.parent.name for p in runs_dir.glob("*/provenance.json")}
+
+
 class ReviewStore:
     """Append-only decisions in SQLite (WAL). Safe to share between threads and
     processes: each call opens its own connection."""
 
-    def __init__(self, path: Path, *, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, path: Path, *, runs_dir: Path | None = None, timeout_s: float = 30.0
+    ) -> None:
         self.path = path
+        # the runs a decision may be about: HOME/runs beside HOME/reviews.sqlite
+        self.runs_dir = runs_dir if runs_dir is not None else path.parent / "runs"
         self.timeout_s = timeout_s
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,10 +159,32 @@ class ReviewStore:
         finally:
             conn.close()
 
-    def record(self, decision: Decision) -> Decision:
-        """Write one decision now (committed before this returns); returns it with its id."""
+    def check(self, decision: Decision) -> None:
+        """Refuse a decision on a run or hypothesis that is not in ``HOME/runs``."""
         if decision.decision == "edit" and not (decision.edited_statement or "").strip():
             raise BrainweaveError("an edit needs the edited statement", "type the new wording")
+        rec = run_record(self.runs_dir, decision.run_id)
+        if rec is None:
+            raise BrainweaveError(
+                f"no run {decision.run_id!r} in {self.runs_dir}: a decision must be about a "
+                "run of this home",
+                "open the run from the History page (or check BRAINWEAVE_HOME)",
+            )
+        try:
+            doc = json.loads(rec.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise BrainweaveError(f"the run record {rec} cannot be read: {err}") from err
+        ids = {h.get("id") for h in doc.get("hypotheses") or []}
+        if decision.hypothesis_id not in ids:
+            raise BrainweaveError(
+                f"run {decision.run_id!r} has no hypothesis {decision.hypothesis_id!r}",
+                "review a hypothesis shown for that run",
+            )
+
+    def record(self, decision: Decision) -> Decision:
+        """Write one decision now (committed before this returns); returns it with its id.
+        Refused unless its run and hypothesis are in ``HOME/runs``."""
+        self.check(decision)
         row = (
             decision.run_id,
             decision.hypothesis_id,
@@ -170,7 +228,13 @@ class ReviewStore:
             args = (run_id,)
         with self._connect() as conn:
             rows = conn.execute(sql + " ORDER BY id", args).fetchall()
-        return [_decision(r) for r in rows]
+        out = []
+        for r in rows:
+            try:
+                out.append(_decision(r))
+            except (ValidationError, ValueError) as err:  # written before validation existed
+                log.warning("skipping decision %s in %s: %s", r["id"], self.path, err)
+        return out
 
     def latest(self, run_id: str | None = None) -> dict[tuple[str, str], Decision]:
         """The latest decision per (run id, hypothesis id)."""

@@ -1,6 +1,9 @@
 """`brainweave ui`: start the Streamlit review app, bound to localhost by default.
 
-The app runs in its own ``streamlit run`` process; the global ``--profile`` and
+The command becomes ``streamlit run`` (the process is replaced with ``exec``), so
+the pid a supervisor or a shell started is the server's: SIGTERM, SIGINT or
+SIGHUP sent to ``brainweave ui`` reach Streamlit itself and stop it, and no
+server is left behind reparented to init. The global ``--profile`` and
 ``--config`` reach it through the environment (BRAINWEAVE_PROFILE,
 BRAINWEAVE_CONFIG), as does BRAINWEAVE_HOME, so it reads the same settings as
 every other command.
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -78,8 +80,12 @@ def ui(
     cmd = streamlit_command(host, port)
     typer.echo(f"brainweave review app on http://{host}:{port} (Ctrl-C stops it)")
     typer.echo(f"decisions are kept in {settings.home / 'reviews.sqlite'}")
+    env = app_env(obj, settings.home)
+    sys.stdout.flush()
+    sys.stderr.flush()
     try:
-        code = subprocess.call(cmd, env=app_env(obj, settings.home))
-    except KeyboardInterrupt:
-        code = 130
-    raise typer.Exit(code)
+        os.execve(cmd[0], cmd, env)  # returns only on failure
+    except OSError as err:
+        raise BrainweaveError(
+            f"cannot start Streamlit ({cmd[0]}): {err}", "reinstall brainweave in this environment"
+        ) from err

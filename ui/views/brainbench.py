@@ -1,19 +1,27 @@
 """The BrainBench page: the scorer's accuracy and calibration plot for a chosen
-model, from the files ``brainweave bench brainbench`` keeps in ``HOME/bench``."""
+model, from the files ``brainweave bench brainbench`` keeps in ``HOME/bench``.
+Every accuracy is shown with its n and a 95% (Wilson) interval, so a 20-item run
+is not read against the 200-item reference as if it were as precise."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from brainweave.ui.bench import COMMAND, bench_dir, latest_for, list_results
+from brainweave.ui.bench import bench_dir, command, latest_for, list_results, wilson
 from brainweave.ui.views import common
 
-REFERENCE = [
-    {"model": "human experts", "BrainBench (human)": "63.4%", "source": "Luo et al. 2024"},
-    {"model": "gpt2 (124M)", "BrainBench (human)": "57.5%", "source": "Luo et al. 2024"},
-    {"model": "TinyLlama-1.1B", "BrainBench (human)": "70.5%", "source": "Luo et al. 2024"},
-    {"model": "Mistral-7B-v0.1", "BrainBench (human)": "83.0%", "source": "Luo et al. 2024"},
+REFERENCE_N = 200
+REFERENCE = [  # (model, accuracy on the 200 human-written items, source)
+    ("human experts", 0.634, "Luo et al. 2024 (mean of 171 experts)"),
+    ("gpt2 (124M)", 0.575, "Luo et al. 2024"),
+    ("TinyLlama-1.1B", 0.705, "Luo et al. 2024"),
+    ("Mistral-7B-v0.1", 0.830, "Luo et al. 2024"),
 ]
+
+
+def interval(acc: float, n: int) -> str:
+    ci = wilson(acc * n, n)
+    return f"{ci[0]:.1%} – {ci[1]:.1%}" if ci else "–"
 
 
 def render() -> None:
@@ -30,20 +38,41 @@ def render() -> None:
             f"No BrainBench result for {model} in {bench_dir(s.home)} yet. Produce one with "
             "the evaluation command (it keeps a copy there for this page):"
         )
-        st.code(COMMAND.format(model=model), language="bash")
+        st.code(command(s.resolved_data_dir, model or s.scorer.model), language="bash")
     else:
         c1, c2, c3 = st.columns(3)
         c1.metric("accuracy", f"{rec.accuracy:.1%}")
-        c2.metric("items", rec.n)
-        c3.metric("ties (counted wrong)", rec.ties)
-        st.caption(f"from {rec.json_path}")
+        c2.metric("items (n)", rec.n)
+        c3.metric("95% interval", interval(rec.accuracy, rec.n))
+        notes = [f"ties (counted wrong): {rec.ties}", f"from {rec.json_path}"]
+        if rec.n < REFERENCE_N:
+            notes.insert(
+                0,
+                f"{rec.n} of the {REFERENCE_N} items: compare with the reference only "
+                "through the intervals",
+            )
+        st.caption(" · ".join(notes))
         if rec.png_path:
             st.image(rec.png_path, caption="accuracy by confidence quintile (calibration)")
         if rec.per_section:
-            sections = rec.per_section.items()
             st.dataframe(
-                [{"journal section": k, "accuracy": f"{v:.1%}"} for k, v in sections],
+                [
+                    {"journal section": k, "accuracy": f"{v:.1%}"}
+                    for k, v in rec.per_section.items()
+                ],
                 hide_index=True,
             )
-    st.markdown("**Published reference points** (same 200 human-written items)")
-    st.dataframe(REFERENCE, hide_index=True)
+    st.markdown(f"**Published reference points** ({REFERENCE_N} human-written items)")
+    st.dataframe(
+        [
+            {
+                "model": name,
+                "accuracy": f"{acc:.1%}",
+                "n": REFERENCE_N,
+                "95% interval": interval(acc, REFERENCE_N) if "human" not in name else "–",
+                "source": src,
+            }
+            for name, acc, src in REFERENCE
+        ],
+        hide_index=True,
+    )

@@ -1,6 +1,18 @@
-"""One run open for review: the hypothesis cards with their decision forms, the
-evidence (findings by domain, passages with source links, the hypothesis graph)
-and the agents' exchange. Every candidate is shown, the low-scored ones too."""
+"""One run open for review: a list of hypothesis cards to work through (sort,
+filter, search), the evidence (findings by domain with the passages they cite,
+the hypothesis graph), the agents' exchange, and the run's report to take away.
+
+Each card shows the statement as its headline (the edited one once edited), the
+sentence of each cited passage that supports it with the entity names marked
+and its source link, the plausibility as a band that says what the number
+means, the counterfactuals it beat and lost to, and the agents' notes that
+concern it; the review form is folded away until it is wanted, and its choice
+starts at the saved decision. Every candidate is shown, low scores too.
+
+Corpus, LLM and reviewer text never reaches Markdown unescaped: cards are HTML
+built by :mod:`brainweave.ui.render` from escaped text, and the rest goes
+through :func:`brainweave.ui.safe.md`.
+"""
 
 from __future__ import annotations
 
@@ -10,136 +22,194 @@ import streamlit as st
 
 from brainweave.agents.models import Scores
 from brainweave.errors import BrainweaveError
-from brainweave.ui import runs
+from brainweave.ui import card as cards
+from brainweave.ui import export, render, runs, safe, worklist
+from brainweave.ui.card import score
 from brainweave.ui.rescore import rescore
-from brainweave.ui.store import Decision, scores_of
+from brainweave.ui.store import Decision, make_decision, scores_of
 from brainweave.ui.views import common
 
 DECISIONS = ["accept", "reject", "edit"]
-ICONS = {
-    "accept": ":material/check_circle:",
-    "reject": ":material/cancel:",
-    "edit": ":material/edit:",
-}
-COLUMNS = ("outcome", "kind", "change", "perplexity")
 PAST = {"accept": "accepted", "reject": "rejected", "edit": "edited"}
+COLUMNS = ("outcome", "kind", "change", "perplexity")
 
 
-def render_run(run_id: str) -> None:
+def render_run(run_id: str, events: list[Any] | None = None) -> None:
     s = common.settings()
     run = runs.load_run(s.home, run_id)
     hyps = run.get("hypotheses") or []
-    st.subheader(run.get("question", ""))
     prov = run.get("provenance") or {}
+    st.html(render.CSS + render.question_html(run.get("question", "")))
     st.caption(
-        f"run {run_id} · {len(run.get('findings') or [])} findings · {len(hyps)} hypotheses · "
-        f"LLM {prov.get('llm')} · scorer {prov.get('scorer')} · {prov.get('wall_s', '?')} s"
+        f"run {safe.md(run_id)} · {len(run.get('findings') or [])} findings · "
+        f"{len(hyps)} hypotheses · LLM {safe.md(prov.get('llm'))} · "
+        f"scorer {safe.md(prov.get('scorer'))} · {safe.md(prov.get('wall_s', '?'))} s"
     )
-    issues = prov.get("issues") or []
-    if issues:
-        st.warning(
-            f"{len(issues)} notes from the agents (failed or fallen-back steps): "
-            "see the Agents' exchange tab."
-        )
-    t_hyp, t_ev, t_ex = st.tabs(["Hypotheses", "Evidence", "Agents' exchange"])
+    quality = _scorer_quality(s, prov.get("scorer"))
+    if quality:
+        st.caption(quality)
+    passages = common.passages_of(run)
+    latest = common.store().latest(run_id)
+    t_hyp, t_ev, t_ex, t_rep = st.tabs(
+        ["Hypotheses", "Evidence", "Agents' exchange", "Report & export"]
+    )
     with t_hyp:
         if not hyps:
             st.warning(
                 "No cross-domain hypothesis: the findings share no gene, region or condition. "
                 "Try a broader question, more agents or another exchange round."
             )
-        latest = common.store().latest(run_id)
-        passages = runs.passages_by_id(run)
-        for h in hyps:
-            _card(run, h, latest.get((run_id, h["id"])), passages)
+        else:
+            _worklist(run, latest, passages)
     with t_ev:
-        _evidence(run)
+        _evidence(run, passages)
     with t_ex:
-        _exchange(run)
+        _exchange(run, events)
+    with t_rep:
+        _report(run, passages)
 
 
-def _scores_line(sc: Scores) -> str:
-    p, ppl = sc.plausibility, sc.perplexity
-    parts = [f"plausibility {p:.3f}" if p is not None else "not scored"]
-    if ppl is not None:
-        parts.append(f"perplexity {ppl:.2f}")
-    if sc.memorised:
-        parts.append("memorised?")
-    if p is None and sc.reason:
-        parts.append(sc.reason)
-    return " · ".join(parts)
+def _scorer_quality(s: Any, scorer: str | None) -> str | None:
+    """How good the run's scorer is, from the BrainBench result kept in HOME/bench."""
+    from brainweave.ui.bench import latest_for, wilson
+
+    if not scorer:
+        return None
+    if scorer.startswith("lexical"):
+        return (
+            "Scorer: lexical overlap, a quick stand-in with no BrainBench accuracy: "
+            "read its plausibility as a ranking aid only."
+        )
+    name = scorer.split(":", 1)[-1]
+    rec = latest_for(s.home, name) or latest_for(s.home, scorer)
+    if rec is None:
+        return (
+            f"Scorer {safe.md(scorer)}: no BrainBench result in this home yet "
+            "(see the BrainBench page for the command that measures it)."
+        )
+    ci = wilson(rec.accuracy * rec.n, rec.n)
+    band = f", 95% interval {ci[0]:.0%}–{ci[1]:.0%}" if ci else ""
+    return (
+        f"Scorer {safe.md(rec.model)}: {rec.accuracy:.1%} on BrainBench (n = {rec.n}{band}; "
+        "human experts 63.4%)."
+    )
+
+
+# ----- the list of cards -------------------------------------------------------------
+
+
+def _worklist(
+    run: dict[str, Any], latest: dict[tuple[str, str], Decision], passages: dict[str, Any]
+) -> None:
+    run_id = run["run_id"]
+    hyps = run.get("hypotheses") or []
+    reviewed = {hid for (rid, hid) in latest if rid == run_id}
+    edits = {
+        hid: d.edited_statement
+        for (rid, hid), d in latest.items()
+        if rid == run_id and d.decision == "edit" and d.edited_statement
+    }
+    c1, c2, c3, c4, c5 = st.columns([1.3, 1.3, 1.2, 2, 0.9], vertical_alignment="bottom")
+    sort = c1.selectbox("Sort", worklist.sorts(hyps), key="wl_sort")
+    domain_pair = c2.selectbox("Domains", [worklist.ALL, *worklist.pairs(hyps)], key="wl_pair")
+    entity = c3.selectbox("Entity", [worklist.ALL, *worklist.entities(run, hyps)], key="wl_entity")
+    query = c4.text_input(
+        "Search", key="wl_query", placeholder="words in statements, findings and passages"
+    )
+    unreviewed = c5.toggle("Unreviewed", key="wl_unreviewed")
+    shown = worklist.select(
+        run,
+        sort=sort or "rank",
+        domain_pair=domain_pair or worklist.ALL,
+        entity=entity or worklist.ALL,
+        unreviewed=unreviewed,
+        query=query,
+        reviewed=reviewed,
+        edits=edits,
+        passages=passages,
+    )
+    n_rev = len(reviewed & {h["id"] for h in hyps})
+    st.caption(f"showing {len(shown)} of {len(hyps)} · reviewed {n_rev} of {len(hyps)}")
+    if not shown:
+        st.info("No hypothesis matches: clear the search or the filters.")
+    for h in shown:
+        _card(run, h, latest.get((run_id, h["id"])), passages)
 
 
 def _card(
     run: dict[str, Any], h: dict[str, Any], last: Decision | None, passages: dict[str, Any]
 ) -> None:
-    hid, run_id = h["id"], run["run_id"]
-    with st.container(border=True, key=f"card-{run_id}-{hid}"):
-        badge = f" {ICONS[last.decision]} {PAST[last.decision]}" if last else ""
-        st.markdown(f"**#{h.get('rank', '?')}**{badge} — {h['statement']}")
-        c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-        sc = scores_of(h)
-        p = sc.plausibility
-        if p is not None:
-            c1.progress(min(max(float(p), 0.0), 1.0), text=f"plausibility **{p:.3f}**")
-        else:
-            why = sc.reason or "no counterfactual could be formed"
-            c1.warning(f"not scored: {why}")
-        ppl = sc.perplexity
-        c2.metric("perplexity", f"{ppl:.2f}" if ppl is not None else "–")
-        pva = sc.p_vs_all
-        c3.metric("p vs all variants", f"{pva:.3f}" if pva is not None else "–")
-        c4.metric("memorised?", "yes ⚠️" if sc.memorised else "no")
-        st.caption(
-            f"bridges {' + '.join(h.get('domains', []))}"
-            + (f" through {', '.join(h['bridge'])}" if h.get("bridge") else "")
-            + f" · phrased by {h.get('phrased_by', '?')} · scorer {sc.model or '–'}"
-        )
-        outcomes = runs.counterfactual_outcomes(h)
-        beat = sum(o["outcome"] == "beat" for o in outcomes)
-        with st.expander(f"Counterfactuals: beat {beat} of {len(outcomes)}"):
-            if outcomes:
+    k = f"{run['run_id']}-{h['id']}"
+    c = cards.build(run, h, passages, last)
+    with st.container(border=True, key=f"card-{k}"):
+        st.html(render.card_html(c))
+        left, right = st.columns([3, 2])
+        saved = f" · {PAST[last.decision]} by {safe.md(last.reviewer)}" if last else ""
+        with left.expander(f"Review{saved}", icon=":material/rate_review:"):
+            if last is not None:
+                _last(last)
+            _review_form(run, h, last)
+        beat = sum(o.outcome == "beat" for o in c.outcomes)
+        with right.expander(
+            f"Counterfactuals: beat {beat} of {len(c.outcomes)}", icon=":material/compare_arrows:"
+        ):
+            if c.outcomes:
                 st.dataframe(
-                    [{k: o[k] for k in COLUMNS} for o in outcomes],
+                    [{k2: getattr(o, k2) for k2 in COLUMNS} for o in c.outcomes],
                     hide_index=True,
                 )
+                st.caption(
+                    "Each row: the statement with its claimed result altered. It beats a "
+                    "variant when the scorer finds it more likely (lower perplexity)."
+                )
             else:
-                st.caption("no counterfactual variant")
-        with st.expander(f"Cited evidence: {len(h.get('passage_ids', []))} passages"):
-            for pid in h.get("passage_ids", []):
-                st.markdown(_passage_line(pid, passages.get(pid, {})))
-        if last is not None:
-            _last(last)
-        _review_form(run, h)
+                st.caption("no counterfactual variant could be formed")
 
 
-def _passage_line(pid: str, p: dict[str, Any]) -> str:
-    title = (p.get("title") or pid).replace("[", "(").replace("]", ")")
-    link = f"[{title}]({p['url']})" if p.get("url") else title
-    return f"- {link} · `{pid}` · {p.get('source') or '?'} ({p.get('license') or 'licence ?'})"
+def _scores_line(sc: Scores | dict[str, Any]) -> str:
+    d = sc.model_dump() if isinstance(sc, Scores) else sc
+    p, ppl, pva = score(d, "plausibility"), score(d, "perplexity"), score(d, "p_vs_all")
+    parts = [f"plausibility {p:.3f} ({cards.band(p).label})" if p is not None else "not scored"]
+    if pva is not None:
+        parts.append(f"p vs all {pva:.3f}")
+    if ppl is not None:
+        parts.append(f"perplexity {ppl:.2f}")
+    outcomes = cards.counterfactual_outcomes(d)
+    if outcomes:
+        beat = sum(o.outcome == "beat" for o in outcomes)
+        parts.append(f"beat {beat} of {len(outcomes)} counterfactuals")
+    if score(d, "memorised"):
+        parts.append("memorised?")
+    if p is None and score(d, "reason"):
+        parts.append(safe.md(score(d, "reason")))
+    return " · ".join(parts)
 
 
 def _last(d: Decision) -> None:
-    text = f"Latest: **{d.decision}** by {d.reviewer} at {d.created_at[:19]}"
+    text = f"Latest: **{d.decision}** by {safe.md(d.reviewer)} at {safe.md(d.created_at[:19])}"
     if d.note:
-        text += f" — “{d.note}”"
+        text += f" — “{safe.md(d.note)}”"
     if d.decision == "edit" and d.edited_statement:
-        text += f"\n\nEdited to: {d.edited_statement}"
+        text += f"\n\nEdited to: {safe.md(d.edited_statement)}"
         if d.edited_scores:
             text += f"\n\nNew scores: {_scores_line(d.edited_scores)}"
     {"accept": st.success, "reject": st.error, "edit": st.warning}[d.decision](text)
 
 
-def _review_form(run: dict[str, Any], h: dict[str, Any]) -> None:
+def _review_form(run: dict[str, Any], h: dict[str, Any], last: Decision | None) -> None:
     hid, run_id = h["id"], run["run_id"]
     k = f"{run_id}-{hid}"
     with st.form(f"review-{k}"):
-        decision = st.radio("Decision", DECISIONS, index=None, horizontal=True, key=f"decision-{k}")
+        decision = st.radio(
+            "Decision",
+            DECISIONS,
+            index=DECISIONS.index(last.decision) if last else None,
+            horizontal=True,
+            key=f"decision-{k}",
+        )
+        start = last.edited_statement if last and last.edited_statement else h["statement"]
         edited = st.text_area(
-            "Statement (edit it, then choose edit)",
-            value=h["statement"],
-            key=f"edited-{k}",
-            height=80,
+            "Statement (edit it, then choose edit)", value=start, key=f"edited-{k}", height=80
         )
         note = st.text_input("Note", key=f"note-{k}")
         b1, b2 = st.columns(2)
@@ -151,11 +221,15 @@ def _review_form(run: dict[str, Any], h: dict[str, Any]) -> None:
             st.session_state[preview_key] = (edited.strip(), _rescore(edited.strip(), h, run))
     preview = st.session_state.get(preview_key)
     if preview is not None:
-        st.info(f"Re-scored “{preview[0]}”: {_scores_line(preview[1])}")
-        if preview[1].model != scores_of(h).model:
+        st.info(
+            f"Re-scored “{safe.md(preview[0])}”: {_scores_line(preview[1])}\n\n"
+            f"The original: {_scores_line(h)}"
+        )
+        if score(preview[1], "model") != score(h, "model"):
             st.caption(
-                f"scored by {preview[1].model}; the run used {scores_of(h).model}: the app's "
-                "settings choose the scorer, so the numbers may not compare"
+                f"scored by {safe.md(score(preview[1], 'model'))}; the run used "
+                f"{safe.md(score(h, 'model'))}: the app's settings choose the scorer, so the "
+                "numbers may not compare"
             )
     if save:
         with common.guarded("saving the decision"):
@@ -190,7 +264,7 @@ def _save(
             )
         edited_scores = preview[1] if preview and preview[0] == edited else _rescore(edited, h, run)
     saved = common.store().record(
-        Decision(
+        make_decision(
             run_id=run["run_id"],
             hypothesis_id=h["id"],
             statement=h["statement"],
@@ -202,36 +276,61 @@ def _save(
             reviewer=reviewer,
         )
     )
+    common.remember_reviewer(reviewer)
     st.session_state.pop(f"preview-{run['run_id']}-{h['id']}", None)
     st.toast(f"Saved: {decision} on #{h.get('rank')} (decision {saved.id})")
     st.rerun()
 
 
-def _evidence(run: dict[str, Any]) -> None:
+# ----- evidence, exchange, report ------------------------------------------------------
+
+
+def _evidence(run: dict[str, Any], passages: dict[str, Any]) -> None:
     hyps = run.get("hypotheses") or []
     if hyps:
         st.markdown("**How the hypotheses connect to the findings across domains**")
         st.graphviz_chart(runs.hypothesis_graph(run))
-    passages = runs.passages_by_id(run)
     for domain, findings in runs.findings_by_domain(run).items():
-        st.markdown(f"#### {domain} · {len(findings)} findings")
+        st.markdown(f"#### {safe.md(domain)} · {len(findings)} findings")
         for f in findings:
-            with st.container(border=True):
-                tag = " (verbatim passage sentence)" if f.get("extractive") else ""
-                st.markdown(f"{f['claim']}")
-                st.caption(f"{f['id']} · {f['agent']}, round {f.get('round', 0)}{tag}")
-                for pid in f.get("passage_ids", []):
-                    st.markdown(_passage_line(pid, passages.get(pid, {})))
+            names = cards.names_for({}, f)
+            items = []
+            for pid in f.get("passage_ids", []):
+                p = passages.get(pid, {})
+                q = cards.Quote(
+                    passage_id=pid,
+                    finding_id=f["id"],
+                    domain=domain,
+                    claim=f.get("claim"),
+                    sentence=cards.supporting_sentence(p.get("text"), f.get("claim"), names),
+                    names=names,
+                    title=p.get("title") or pid,
+                    url=safe.url(p.get("url")),
+                    source=p.get("source"),
+                    license=p.get("license"),
+                )
+                items.append(render.quote_html(q))
+            tag = " · verbatim passage sentence" if f.get("extractive") else ""
+            st.html(
+                '<div class="bw-card" style="margin-bottom:.6rem">'
+                f"<div><b>{safe.highlight(f.get('claim', ''), names)}</b></div>"
+                f'<div class="bw-src">{safe.esc(f["id"])} · {safe.esc(f.get("agent"))}, '
+                f"round {safe.esc(f.get('round', 0))}{tag}</div>"
+                f'<ul class="bw-quotes">{"".join(items)}</ul></div>'
+            )
 
 
-def _exchange(run: dict[str, Any]) -> None:
+def _exchange(run: dict[str, Any], events: list[Any] | None) -> None:
     prov = run.get("provenance") or {}
     for issue in prov.get("issues") or []:
-        st.warning(f"{issue.get('agent')} ({issue.get('stage')}): {issue.get('message')}")
+        st.warning(
+            f"{safe.md(issue.get('agent'))} ({safe.md(issue.get('stage'))}): "
+            f"{safe.md(issue.get('message'))}"
+        )
     rounds = prov.get("rounds") or {}
     st.caption(
-        f"rounds: {rounds.get('reached')} of {rounds.get('limit')} · "
-        f"stopped: {rounds.get('stop_reason') or '–'}"
+        f"rounds: {safe.md(rounds.get('reached'))} of {safe.md(rounds.get('limit'))} · "
+        f"stopped: {safe.md(rounds.get('stop_reason') or '–')}"
     )
     msgs = run.get("messages") or []
     if msgs:
@@ -254,12 +353,64 @@ def _exchange(run: dict[str, Any]) -> None:
     queries = prov.get("queries") or {}
     if queries:
         st.markdown("**Queries each agent ran**")
-        for agent, qs in queries.items():
-            st.markdown(f"- **{agent}**: " + " · ".join(qs))
+        st.dataframe(
+            [{"agent": a, "query": q} for a, qs in queries.items() for q in qs], hide_index=True
+        )
     if prov.get("dropped"):
         st.caption(
-            "dropped candidates: " + ", ".join(f"{n} {why}" for why, n in prov["dropped"].items())
+            "dropped candidates: "
+            + ", ".join(f"{safe.md(n)} {safe.md(why)}" for why, n in prov["dropped"].items())
         )
     timings = prov.get("timings_s") or {}
     if timings:
-        st.caption("timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
+        st.caption("timings (s): " + ", ".join(f"{safe.md(k)} {v:.2f}" for k, v in timings.items()))
+    if events:
+        from brainweave.ui.views.ask import _events
+
+        with st.expander("How the run went, step by step"):
+            _events(events)
+
+
+def _report(run: dict[str, Any], passages: dict[str, Any]) -> None:
+    run_id = run["run_id"]
+    history = common.store().history(run_id)
+    st.caption(
+        "The report has the question, every hypothesis with its scores and latest decision, "
+        "and the quoted evidence with links; BibTeX and RIS hold every cited record."
+    )
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.download_button(
+        "Report (Markdown)",
+        export.report_md(run, history, passages),
+        file_name=f"brainweave-{run_id}.md",
+        mime="text/markdown",
+        key="export_md",
+    )
+    c2.download_button(
+        "BibTeX",
+        export.bibtex(run, passages),
+        file_name=f"brainweave-{run_id}.bib",
+        mime="application/x-bibtex",
+        key="export_bib",
+    )
+    c3.download_button(
+        "RIS",
+        export.ris(run, passages),
+        file_name=f"brainweave-{run_id}.ris",
+        mime="application/x-research-info-systems",
+        key="export_ris",
+    )
+    c4.download_button(
+        "CSV",
+        export.to_csv(run, history, passages),
+        file_name=f"brainweave-{run_id}.csv",
+        mime="text/csv",
+        key="export_csv_review",
+    )
+    c5.download_button(
+        "JSON",
+        export.to_json(run, history),
+        file_name=f"brainweave-{run_id}.json",
+        mime="application/json",
+        key="export_json_review",
+    )
