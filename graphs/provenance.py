@@ -16,7 +16,18 @@ from brainweave.graphs.state import RunState
 from brainweave.io import write_atomic
 from brainweave.settings import Settings
 
-PASSAGE_FIELDS = ("passage_id", "doc_id", "domain", "source", "title", "url", "license", "score")
+# the text too: a card quotes the passage the run read, whatever the index holds later
+PASSAGE_FIELDS = (
+    "passage_id",
+    "doc_id",
+    "domain",
+    "source",
+    "title",
+    "text",
+    "url",
+    "license",
+    "score",
+)
 
 
 def runs_dir(home: Path) -> Path:
