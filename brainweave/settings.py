@@ -84,10 +84,12 @@ class IndexSettings(_Section):
 class ScorerSettings(_Section):
     """The BrainBench scorer: which backend (``provider``) and which model it runs."""
 
-    provider: Literal["transformers", "lexical"] = Field(
+    provider: Literal["transformers", "llamacpp", "openai-logprobs", "lexical"] = Field(
         "transformers",
         description="the scoring backend (brainweave.scoring.backends): 'transformers' "
-        "(the causal LM below, local weights) or 'lexical' (a deterministic word-overlap "
+        "(the causal LM below, local weights), 'llamacpp' (a GGUF model quantized as it is, "
+        "through llama-cpp-python), 'openai-logprobs' (a server's prompt log-probs at "
+        "base_url) or 'lexical' (a deterministic word-overlap "
         "stand-in with no model, for tests and quick looks)",
     )
     model: str = Field(
@@ -114,6 +116,19 @@ class ScorerSettings(_Section):
     )
     trust_remote_code: bool = Field(False, description="allow model code from the model repo")
     threads: int | None = Field(None, ge=1, description="torch CPU threads; default torch's")
+    base_url: str | None = Field(
+        None,
+        description="provider 'openai-logprobs': the OpenAI-compatible server's URL "
+        "(e.g. http://127.0.0.1:8000/v1); it must return prompt log-probs for echo=true",
+    )
+    timeout_s: float = Field(
+        120.0, gt=0, description="provider 'openai-logprobs': seconds to wait for one answer"
+    )
+    adapter: str | None = Field(
+        None,
+        description="provider 'transformers': a LoRA/PEFT adapter (local directory or Hugging "
+        "Face id) applied to scorer.model after loading; its base model must match",
+    )
 
 
 class LLMSettings(_Section):

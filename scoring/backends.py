@@ -14,6 +14,8 @@ from brainweave.scoring.contract import Scorer
 
 BACKENDS: dict[str, str] = {
     "transformers": "brainweave.scoring.perplexity:TransformersScorer",
+    "llamacpp": "brainweave.scoring.llamacpp_scorer:LlamaCppScorer",
+    "openai-logprobs": "brainweave.scoring.openai_logprobs_scorer:OpenAILogprobsScorer",
     "lexical": "brainweave.scoring.lexical:LexicalScorer",
 }
 

@@ -350,3 +350,88 @@ def _save_dequantised(model: Any, tokenizer: Any, target: Path, gguf: Path, sha:
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError as err:
         log.warning("could not cache the dequantised model in %s: %s", target, err)
+
+
+# -- LoRA / PEFT adapters ------------------------------------------------------------
+
+
+def load_with_adapter(
+    name: str,
+    adapter: str,
+    *,
+    dtype: str = "fp32",
+    cache_dir: Path | None = None,
+    trust_remote_code: bool = False,
+) -> LoadedModel:
+    """``name`` with a PEFT adapter merged into its weights (``merge_and_unload``), so the
+    scorer runs a plain model at the base model's speed. The adapter is read first: a
+    missing or unreadable one fails before the base model loads."""
+    _adapter_base(adapter)
+    base = load_model(name, dtype=dtype, cache_dir=cache_dir, trust_remote_code=trust_remote_code)
+    return apply_adapter(base, adapter)
+
+
+def _adapter_base(adapter: str) -> str | None:
+    try:
+        from peft import PeftConfig
+    except ImportError as err:
+        raise BrainweaveError(
+            "scorer.adapter needs the peft package", "pip install peft (or pip install brainweave)"
+        ) from err
+    try:
+        cfg = PeftConfig.from_pretrained(adapter)
+    except (OSError, ValueError) as err:
+        raise BrainweaveError(
+            f"could not read the adapter {adapter!r}: {err}",
+            "give a local directory with adapter_config.json (what peft's save_pretrained "
+            "writes) or a Hugging Face adapter id available offline in the HF cache",
+        ) from err
+    return getattr(cfg, "base_model_name_or_path", None)
+
+
+def _names_of(loaded: LoadedModel) -> set[str]:
+    cfg_name = getattr(getattr(loaded.model, "config", None), "_name_or_path", "") or ""
+    names = {loaded.name, loaded.source, str(cfg_name)}
+    return {Path(n).name.lower() for n in names if n} | {n for n in names if n}
+
+
+def apply_adapter(loaded: LoadedModel, adapter: str) -> LoadedModel:
+    """Merge the adapter at ``adapter`` into ``loaded``'s model (which it changes).
+
+    A structural mismatch (modules the adapter targets that the model lacks, weights of
+    another shape) is an error naming the adapter's base model; an adapter whose recorded
+    base has another name but fits is only logged, since the same weights often live under
+    several names (a hub id, a local copy, a dequantised GGUF).
+    """
+    base = _adapter_base(adapter)
+    from peft import PeftModel
+
+    try:
+        peft_model = PeftModel.from_pretrained(loaded.model, adapter, is_trainable=False)
+    except (RuntimeError, ValueError, KeyError) as err:
+        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else repr(err)
+        raise BrainweaveError(
+            f"the adapter {adapter!r} does not fit the scorer model {loaded.name!r}: it was "
+            f"trained on {base or 'an unrecorded base model'} ({first})",
+            f"set scorer.model to the adapter's base model ({base}) or choose an adapter "
+            f"trained on {loaded.name}",
+        ) from err
+    if base and Path(base).name.lower() not in _names_of(loaded) and base not in _names_of(loaded):
+        log.warning(
+            "adapter %s records base model %s; applying it to %s, whose weights fit",
+            adapter,
+            base,
+            loaded.name,
+        )
+    merged = peft_model.merge_and_unload()
+    merged.eval()
+    return LoadedModel(
+        name=f"{loaded.name}+{Path(adapter).name or adapter}",
+        model=merged,
+        tokenizer=loaded.tokenizer,
+        dtype=loaded.dtype,
+        source=loaded.source,
+        checksum=loaded.checksum,
+        max_length=loaded.max_length,
+        extra={**loaded.extra, "adapter": adapter, "adapter_base": base},
+    )

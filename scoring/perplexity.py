@@ -22,7 +22,7 @@ them (default stride ``W - 1``: disjoint windows, like the harness).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,26 @@ def common_prefix_len(seqs: Sequence[Sequence[int]]) -> int:
         if any(s[i] != t for s in seqs[1:]):
             return i
     return n
+
+
+def prepare_ids(
+    encode: Callable[[str], list[int]], text: str, context: str | None = None
+) -> tuple[list[int], int]:
+    """Token ids of ``context + text`` and the index of the first scored token.
+
+    The scored tokens are a suffix of the full tokenisation: those after the
+    longest common prefix with the context's own tokenisation (a token that
+    straddles the boundary is scored). Without a context every token after
+    the first is scored. Every backend tokenises its own way and shares this rule.
+    """
+    if not context:
+        return encode(text), 1
+    ids = encode(context + text)
+    ctx = encode(context)
+    first = max(1, common_prefix_len([ids, ctx]))
+    if first >= len(ids):
+        raise ValueError("the text adds no token to the context")
+    return ids, first
 
 
 class TransformersScorer:
@@ -65,15 +85,25 @@ class TransformersScorer:
 
     @classmethod
     def from_settings(cls, settings: Any) -> TransformersScorer:
-        from brainweave.scoring.models import load_from_settings
+        from brainweave.scoring.models import load_from_settings, load_with_adapter
 
         s = settings.scorer
         if s.threads:  # the scorer's share of the cores (sweep workers split them)
             import torch
 
             torch.set_num_threads(s.threads)
+        if s.adapter:
+            loaded = load_with_adapter(
+                s.model,
+                s.adapter,
+                dtype=s.dtype,
+                cache_dir=s.cache_dir,
+                trust_remote_code=s.trust_remote_code,
+            )
+        else:
+            loaded = load_from_settings(settings)
         return cls(
-            load_from_settings(settings),
+            loaded,
             window=s.context_window,
             stride=s.window_stride,
             batch_size=s.batch_size,
@@ -88,21 +118,8 @@ class TransformersScorer:
         return list(self.tokenizer(text)["input_ids"])
 
     def prepare(self, text: str, context: str | None = None) -> tuple[list[int], int]:
-        """Token ids of ``context + text`` and the index of the first scored token.
-
-        The scored tokens are a suffix of the full tokenisation: those after the
-        longest common prefix with the context's own tokenisation (a token that
-        straddles the boundary is scored). Without a context every token after
-        the first is scored.
-        """
-        if not context:
-            return self.encode(text), 1
-        ids = self.encode(context + text)
-        ctx = self.encode(context)
-        first = max(1, common_prefix_len([ids, ctx]))
-        if first >= len(ids):
-            raise ValueError("the text adds no token to the context")
-        return ids, first
+        """Token ids of ``context + text`` and the first scored token (:func:`prepare_ids`)."""
+        return prepare_ids(self.encode, text, context)
 
     # -- the straightforward path ------------------------------------------
     def score(self, text: str, context: str | None = None) -> TextScore:

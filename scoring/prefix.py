@@ -36,7 +36,7 @@ def _forward(model: Any, input_ids: Any, past: Any, keep: int) -> Any:
         return out
 
 
-def _gather_logprobs(logits: Any, targets: Any) -> np.ndarray:
+def gather_logprobs(logits: Any, targets: Any) -> np.ndarray:
     """log_softmax(logits)[targets] without materialising the whole log_softmax."""
     import torch
 
@@ -44,6 +44,14 @@ def _gather_logprobs(logits: Any, targets: Any) -> np.ndarray:
     lse = torch.logsumexp(logits, dim=-1)
     picked = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     return (picked - lse).double().numpy()
+
+
+def log_softmax(row: Any) -> np.ndarray:
+    """The log-softmax of one logits row, in float64 (same arithmetic as gather_logprobs)."""
+    import torch
+
+    row = row.float()
+    return (row - torch.logsumexp(row, dim=-1)).double().numpy()
 
 
 def shared_prefix_logprobs(
@@ -70,7 +78,7 @@ def shared_prefix_logprobs(
         cache = pre.past_key_values
         pre_logits = pre.logits[0]
         last = pre_logits[-1]  # predicts token `split` of every sequence
-        prefix_lp = _gather_logprobs(pre_logits[:-1], prefix[0, lo:])
+        prefix_lp = gather_logprobs(pre_logits[:-1], prefix[0, lo:])
         cont_lp: list[np.ndarray] = [np.empty(0)] * len(seqs)
         order = list(range(len(seqs)))
         chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
@@ -86,8 +94,8 @@ def shared_prefix_logprobs(
             logits = _forward(model, batch, past, keep=0).logits
             for row, i in enumerate(chunk):
                 n = lens[i] - split
-                lp0 = _gather_logprobs(last.unsqueeze(0), batch[row, :1])
-                rest = _gather_logprobs(logits[row, : n - 1], batch[row, 1:n])
+                lp0 = gather_logprobs(last.unsqueeze(0), batch[row, :1])
+                rest = gather_logprobs(logits[row, : n - 1], batch[row, 1:n])
                 cont_lp[i] = np.concatenate([lp0, rest])
     # each sequence's log-probabilities of tokens lo..n-1, cut to its own first..n-1
     return [np.concatenate([prefix_lp, cont_lp[i]])[f - lo :] for i, f in enumerate(firsts)]
