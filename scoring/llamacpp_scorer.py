@@ -176,6 +176,12 @@ class LlamaCppScorer:
     @classmethod
     def from_settings(cls, settings: Any) -> LlamaCppScorer:
         s = settings.scorer
+        if s.adapter:
+            raise ConfigError(
+                f"scorer.adapter applies to the transformers backend, not {s.provider!r}",
+                "unset scorer.adapter, or merge the adapter into the model and convert it to "
+                "GGUF (llama.cpp's convert_lora_to_gguf.py) or serve it with its base model",
+            )
         return cls(
             resolve_gguf(s.model, s.cache_dir),
             name=s.model,

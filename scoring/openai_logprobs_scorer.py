@@ -66,6 +66,12 @@ class OpenAILogprobsScorer:
     @classmethod
     def from_settings(cls, settings: Any) -> OpenAILogprobsScorer:
         s = settings.scorer
+        if s.adapter:
+            raise ConfigError(
+                f"scorer.adapter applies to the transformers backend, not {s.provider!r}",
+                "unset scorer.adapter, or merge the adapter into the model and convert it to "
+                "GGUF (llama.cpp's convert_lora_to_gguf.py) or serve it with its base model",
+            )
         return cls(s.base_url or "", s.model, timeout_s=s.timeout_s)
 
     @property

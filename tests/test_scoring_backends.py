@@ -3,7 +3,11 @@ transformers backend on BrainBench items with the packaged SmolLM2 GGUF (slow)."
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +69,48 @@ def test_a_hub_id_is_not_a_gguf_for_llama_cpp() -> None:
     assert "scorer.provider = 'transformers'" in (err.value.hint or "")
 
 
+def _cli(*args: str, home: Path, **env_extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")}
+    env |= {"HF_HUB_OFFLINE": "1", "BRAINWEAVE_HOME": str(home), **env_extra}
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("brainweave")), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_models_list_shows_every_backend(tmp_path: Path) -> None:
+    r = _cli("models", "list", "--json", home=tmp_path)
+    assert r.returncode == 0, r.stderr
+    backends = {b["provider"]: b for b in json.loads(r.stdout)["backends"]}
+    assert set(backends) == {"transformers", "llamacpp", "openai-logprobs"}
+    assert "smollm2-135m-instruct" in backends["llamacpp"]["models"]
+    assert "scorer.base_url" in backends["openai-logprobs"]["note"]
+    text = _cli("models", "list", home=tmp_path).stdout
+    assert "llamacpp: smollm2-135m-instruct" in text
+
+
+def test_bench_backend_errors_are_clear(tmp_path: Path) -> None:
+    csv_path = str(CSV)
+    r = _cli("bench", "brainbench", "--testcases", csv_path, "--backend", "nope", home=tmp_path)
+    assert r.returncode == 1
+    assert "unknown scorer backend 'nope'" in r.stderr and "Traceback" not in r.stderr
+    r = _cli(
+        "bench", "brainbench", "--testcases", csv_path, "--backend", "openai-logprobs",
+        "--limit", "1", home=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 1
+    assert "needs scorer.base_url" in r.stderr and "Traceback" not in r.stderr
+    r = _cli(
+        "bench", "brainbench", "--testcases", csv_path, "--backend", "llamacpp",
+        "--model", str(tmp_path), "--limit", "1", home=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 1
+    assert "needs a GGUF file" in r.stderr and "Traceback" not in r.stderr
+
+
 # -- the real packaged model ----------------------------------------------------
 
 
@@ -92,14 +138,22 @@ def transformers_scorer():  # type: ignore[no-untyped-def]
 def test_llamacpp_agrees_with_transformers_on_brainbench(
     llamacpp: LlamaCppScorer, transformers_scorer, cases: list
 ) -> None:
-    sub = cases[:4]
+    sub = cases[:3]
     ours = evaluate(llamacpp, sub)
     ref = evaluate(transformers_scorer, sub)
-    assert [it.choice for it in ours.items] == [it.choice for it in ref.items]
+    worst = 0.0
     for a, b in zip(ours.items, ref.items, strict=True):
         for p, q in zip(a.ppl, b.ppl, strict=True):
-            # the same Q4_1 weights; llama.cpp's own quantized dot products differ slightly
-            assert abs(p - q) / q < 0.02
+            worst = max(worst, abs(p - q) / q)
+    # the same Q4_1 weights; llama.cpp's own quantized dot products differ slightly
+    assert worst < 0.02
+    for a, b in zip(ours.items, ref.items, strict=True):
+        gap = abs(b.ppl[0] - b.ppl[1]) / min(b.ppl)
+        if gap > 2 * worst:  # a choice the arithmetic difference cannot flip
+            assert a.choice == b.choice, (b.doi, a.ppl, b.ppl)
+    # item 2 of the human set is a near-tie that llama.cpp's arithmetic flips: the check
+    # above would wrongly pass if every gap were small
+    assert sum(abs(b.ppl[0] - b.ppl[1]) / min(b.ppl) > 2 * worst for b in ref.items) >= 1
     assert "llama.cpp" in ours.model
 
 

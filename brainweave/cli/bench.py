@@ -33,9 +33,19 @@ def brainbench(
     straightforward: Annotated[
         bool, typer.Option(help="one full forward pass per text, no prefix sharing")
     ] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="scorer backend: transformers (fp32/bf16), llamacpp (the GGUF as quantized) "
+            "or openai-logprobs (a server at scorer.base_url); default: settings"
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="openai-logprobs: the server's /v1 URL")
+    ] = None,
 ) -> None:
     """Score each item's two abstracts; the lower perplexity is the model's choice."""
-    from brainweave.scoring.backends import make_scorer
+    from brainweave.scoring.backends import BACKENDS, make_scorer
     from brainweave.scoring.brainbench import (
         evaluate,
         format_table,
@@ -45,7 +55,10 @@ def brainbench(
 
     if dtype not in (None, "fp32", "bf16"):
         raise ConfigError(f"unknown dtype {dtype!r}", "choose fp32 or bf16")
-    scorer_over = {k: v for k, v in {"model": model, "dtype": dtype}.items() if v}
+    if backend is not None and backend not in BACKENDS:
+        raise ConfigError(f"unknown scorer backend {backend!r}", f"choose {', '.join(BACKENDS)}")
+    over = {"provider": backend, "model": model, "dtype": dtype, "base_url": base_url}
+    scorer_over = {k: v for k, v in over.items() if v}
     settings = settings_from(ctx, scorer=scorer_over or None)
     cases = load_testcases(testcases)[:limit]
     scorer = make_scorer(settings)

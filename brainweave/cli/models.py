@@ -24,9 +24,13 @@ def list_models(
 
     settings = settings_from(ctx)
     cache = resolve_cache_dir(settings.scorer.cache_dir)
+    from brainweave.scoring.backend_models import backend_models
+
     rows = [alias_status(a, cache) for a in ALIASES.values()]
+    backends = backend_models(settings, rows)
     if as_json:
-        typer.echo(json.dumps({"cache_dir": str(cache), "models": rows}, indent=2))
+        out = {"cache_dir": str(cache), "models": rows, "backends": backends}
+        typer.echo(json.dumps(out, indent=2))
         return
     for r in rows:
         default = " (default)" if r["alias"] == settings.scorer.model else ""
@@ -36,5 +40,12 @@ def list_models(
         typer.secho(f"{r['alias']}{default}", bold=True)
         typer.echo(f"  {r['source']}; licence: {r['license']}")
         typer.echo(f"  {state}" + ("" if r["installed"] else f" - {r['install']}"))
+    provider = getattr(settings.scorer, "provider", "transformers")
+    typer.secho("backends (scorer.provider)", bold=True)
+    for b in backends:
+        mark = " (current)" if b["provider"] == provider else ""
+        models = ", ".join(b["models"]) or "-"
+        typer.echo(f"  {b['provider']}{mark}: {models}")
+        typer.echo(f"    {b['note']}")
     typer.echo(f"cache: {cache}")
     typer.echo("any Hugging Face id, local directory or .gguf file works as --model too")
