@@ -173,6 +173,16 @@ class LlamaCppScorer:
         self._lock = threading.Lock()
         self._batch: Any = None
 
+    def __del__(self) -> None:
+        batch, self._batch = getattr(self, "_batch", None), None
+        if batch is not None:
+            try:
+                import llama_cpp
+
+                llama_cpp.llama_batch_free(batch)
+            except Exception:  # interpreter shutdown: nothing left to free
+                pass
+
     @classmethod
     def from_settings(cls, settings: Any) -> LlamaCppScorer:
         s = settings.scorer

@@ -409,7 +409,8 @@ def apply_adapter(loaded: LoadedModel, adapter: str) -> LoadedModel:
     try:
         peft_model = PeftModel.from_pretrained(loaded.model, adapter, is_trainable=False)
     except (RuntimeError, ValueError, KeyError) as err:
-        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else repr(err)
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        first = " ".join(lines[:2])[:300] if lines else repr(err)
         raise BrainweaveError(
             f"the adapter {adapter!r} does not fit the scorer model {loaded.name!r}: it was "
             f"trained on {base or 'an unrecorded base model'} ({first})",
