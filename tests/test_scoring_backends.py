@@ -199,9 +199,9 @@ def test_continuation_only_scoring_after_a_context(
 @pytest.mark.slow
 def test_texts_longer_than_the_window_are_scored_in_rolling_windows(cases: list) -> None:
     small = LlamaCppScorer(resolve_gguf(DEFAULT), name=DEFAULT, window=64, threads=1)
-    text = cases[3].original
+    text = cases[3].original[:800]
     n = len(small.encode(text))
-    assert n > 150
+    assert n > 130
     got = small.score(text)
     assert got.n_tokens == n - 1
     assert math.isfinite(got.perplexity)
