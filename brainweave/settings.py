@@ -81,6 +81,21 @@ class IndexSettings(_Section):
     )
 
 
+class SearchSettings(_Section):
+    """How ``search`` and the agents rank passages (brainweave.retrieval.service)."""
+
+    mode: Literal["dense", "bm25", "hybrid"] = Field(
+        "hybrid",
+        description="dense (embedder + FAISS), bm25 (SQLite FTS5) or hybrid (both, fused "
+        "by reciprocal rank); benchmarks/hybrid.py measured hybrid best on the labelled set",
+    )
+    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant (Cormack 2009)")
+    candidates: int = Field(50, ge=1, description="passages each ranker gives the fusion")
+    expand_entities: bool = Field(
+        False, description="add the knowledge layer's synonyms of named entities to BM25"
+    )
+
+
 class ScorerSettings(_Section):
     """The BrainBench scorer: which backend (``provider``) and which model it runs."""
 
@@ -214,6 +229,7 @@ class Settings(BaseSettings):
     )
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agents: AgentsSettings = Field(default_factory=AgentsSettings)

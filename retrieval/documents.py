@@ -53,5 +53,9 @@ class Hit(BaseModel):
     text: str
     url: str | None
     license: str
-    score: float = Field(description="cosine similarity of query and passage")
+    score: float = Field(
+        description="by search mode: dense, cosine similarity of query and passage; bm25, "
+        "BM25 score (higher is better); hybrid, reciprocal-rank-fusion score (see "
+        "Retriever.search_many)"
+    )
     metadata: dict[str, Any] = Field(default_factory=dict)

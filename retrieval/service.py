@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from brainweave.corpora import Source, all_sources, domains
 from brainweave.errors import BrainweaveError, ConfigError, IndexMissingError
+from brainweave.retrieval import lexical
 from brainweave.retrieval.documents import Hit
 from brainweave.retrieval.embedder import Embedder, load_embedder
 from brainweave.retrieval.store import BuildResult, DomainIndex, IndexStore
@@ -28,6 +30,17 @@ def check_domain(settings: Settings, domain: str) -> None:
     names = known_domains(settings)
     if domain not in names:
         raise ConfigError(f"unknown domain {domain!r}", f"known domains: {', '.join(names)}")
+
+
+def check_sources(settings: Settings, domain: str, names: Iterable[str]) -> None:
+    """A clear error for a source filter that names no source of the domain."""
+    known = [s.name for s in all_sources(settings.user_sources_file) if s.domain == domain]
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise ConfigError(
+            f"no source {', '.join(map(repr, bad))} in domain {domain!r}",
+            f"sources of {domain}: {', '.join(known)}",
+        )
 
 
 def build_indexes(
@@ -120,15 +133,159 @@ class Retriever:
                 self._indexes[domain] = idx
             return self._indexes[domain]
 
-    def search(self, domain: str, query: str, k: int = 5) -> list[Hit]:
-        return self.search_many(domain, [query], k)[0]
+    def search(self, domain: str, query: str, k: int = 5, **how: Any) -> list[Hit]:
+        return self.search_many(domain, [query], k, **how)[0]
 
-    def search_many(self, domain: str, queries: list[str], k: int = 5) -> list[list[Hit]]:
+    def search_many(
+        self,
+        domain: str,
+        queries: list[str],
+        k: int = 5,
+        *,
+        mode: Mode | None = None,
+        sources: Sequence[str] | None = None,
+        year: int | None = None,
+    ) -> list[list[Hit]]:
+        """The best ``k`` passages of the domain for each query.
+
+        ``mode`` (default ``search.mode``): ``dense``, ``bm25`` or ``hybrid``. What
+        ``Hit.score`` means depends on it: dense, the cosine similarity of query and
+        passage (-1..1); bm25, FTS5's BM25 score negated (higher is better, unbounded);
+        hybrid, the reciprocal-rank-fusion score sum(1 / (rrf_k + rank)) over the two
+        rankings (at most 2 / (rrf_k + 1)). ``sources`` and ``year`` keep only passages
+        of those sources / of records with that year, exactly (before ranking). A
+        passage that contains every quoted phrase of the query or carries an id it
+        names (NCT number, HP id, PMID, PMC id, NCBI Gene id) comes first; a query
+        that is only ids none of which the domain holds is an error."""
         if k < 1:
             raise ConfigError(f"k must be at least 1, got {k}")
         for q in queries:
             if not q or not q.strip():
                 raise BrainweaveError("the query is empty", "type what you are looking for")
+        mode = mode or self.settings.search.mode
+        if mode not in MODES:
+            raise ConfigError(f"unknown search mode {mode!r}", f"choose one of: {', '.join(MODES)}")
+        extra = self._expansion()
+        parsed = [lexical.parse(q, extra(q) if extra else ()) for q in queries]
         index = self.index(domain)
-        vectors: np.ndarray = self.embedder.embed([q.strip() for q in queries])
-        return index.search_vectors(vectors, k)
+        db = _db(index)
+        needs_lexical = mode != "dense" or any(p.ids or p.phrases for p in parsed)
+        if needs_lexical:
+            _check_lexical(index)
+        depth = k if mode != "hybrid" else max(k, self.settings.search.candidates)
+        dense: list[list[tuple[int, float]]] = []
+        if mode != "bm25":
+            dense = self._dense(index, [q.strip() for q in queries], depth, sources, year)
+        bm25: list[list[tuple[int, float]]] = []
+        if mode != "dense":
+            bm25 = lexical.search(db, parsed, depth, sources=sources, year=year)
+        out = []
+        for i, q in enumerate(parsed):
+            first = lexical.pinned(db, q, sources=sources, year=year) if needs_lexical else []
+            if q.is_id_lookup and not first:
+                raise BrainweaveError(
+                    f"no record of the {domain} index has the id "
+                    f"{', '.join(x.upper() for x in q.ids)}"
+                    + (" (with the filters given)" if sources or year is not None else ""),
+                    "check the id, or search the domain that holds it "
+                    "(genes and HP terms: genetics; PMIDs: neuroimaging or clinical; "
+                    "NCT numbers: clinical)",
+                )
+            if mode == "dense":
+                ranked = dense[i]
+            elif mode == "bm25":
+                ranked = bm25[i]
+            else:
+                ranked = lexical.rrf(
+                    [[r for r, _ in dense[i]], [r for r, _ in bm25[i]]],
+                    k=self.settings.search.rrf_k,
+                )
+            out.append(_assemble(index, ranked, first, k))
+        return out
+
+    def _expansion(self) -> Any:
+        if not self.settings.search.expand_entities:
+            return None
+        fn = lexical.expander()
+        if fn is None:
+            raise ConfigError(
+                "search.expand_entities is on but no entity expander is registered "
+                "(the knowledge layer provides one once it has landed)",
+                "set search.expand_entities = false",
+            )
+        return fn
+
+    def _dense(
+        self,
+        index: DomainIndex,
+        queries: list[str],
+        k: int,
+        sources: Sequence[str] | None,
+        year: int | None,
+    ) -> list[list[tuple[int, float]]]:
+        """(row, cosine) of the nearest passages; with filters, among those rows only
+        (a FAISS IDSelector, so the filter is exact, not a post-filter)."""
+        vectors = np.ascontiguousarray(self.embedder.embed(queries), dtype=np.float32)
+        params: Any = None
+        n = index.count
+        if sources or year is not None:
+            import faiss
+
+            rows = lexical.filtered_rows(_db(index), sources, year)
+            if not rows:
+                return [[] for _ in queries]
+            selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
+            if hasattr(index.index, "hnsw"):
+                params = faiss.SearchParametersHNSW(
+                    sel=selector, efSearch=self.settings.index.hnsw_ef_search
+                )
+            else:
+                params = faiss.SearchParameters(sel=selector)
+            n = len(rows)
+        k = min(k, n)
+        if params is None:
+            scores, found = index.index.search(vectors, k)
+        else:
+            scores, found = index.index.search(vectors, k, params=params)
+        return [
+            [(int(r), float(s)) for s, r in zip(qs, qr, strict=True) if r >= 0]
+            for qs, qr in zip(scores, found, strict=True)
+        ]
+
+
+def _check_lexical(index: DomainIndex) -> None:
+    """A clear error when the index predates BM25 or holds an older version of it."""
+    from brainweave.retrieval.store import build_command
+
+    built = index.manifest.get("lexical") or {}
+    if built.get("version") != lexical.LEXICAL_VERSION or not lexical.has_table(_db(index)):
+        raise IndexMissingError(
+            f"the {index.domain} index has no BM25 index of the current version "
+            f"(built with {built.get('version', 'none')}, this brainweave uses "
+            f"{lexical.LEXICAL_VERSION})",
+            f"rebuild it with `{build_command(index.domain)}`, or search with --mode dense",
+        )
+
+
+def _db(index: DomainIndex) -> Path:
+    return index._db_path  # the passage store, which also holds the FTS5 table
+
+
+def _assemble(
+    index: DomainIndex, ranked: list[tuple[int, float]], first: list[int], k: int
+) -> list[Hit]:
+    """The top ``k`` hits: pinned rows (phrase or id matches) first, then the ranking.
+
+    A pinned row's score is raised to the best score of the list, so that sorting by
+    score (as the agents do when merging queries) keeps it first."""
+    scores = dict(ranked)
+    top = list(dict.fromkeys([*first, *(r for r, _ in ranked)]))[:k]
+    best = max(scores.values(), default=1.0)
+    for r in first:
+        scores[r] = max(scores.get(r, best), best)
+    records = index._rows(top)
+    return [Hit(score=scores[r], **records[r]) for r in top]
+
+
+Mode = Literal["dense", "bm25", "hybrid"]
+MODES: tuple[str, ...] = ("dense", "bm25", "hybrid")

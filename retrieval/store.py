@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from brainweave.corpora import Source
 from brainweave.errors import ConfigError, CorpusError, IndexCorruptError, IndexMissingError
 from brainweave.io import FileHashes, sha256_file, write_atomic
-from brainweave.retrieval import faiss_index
+from brainweave.retrieval import faiss_index, lexical
 from brainweave.retrieval.adapters import ADAPTER_VERSION
 from brainweave.retrieval.chunking import chunk_document, embedding_text
 from brainweave.retrieval.documents import Document, Hit, Passage
@@ -365,6 +365,9 @@ class IndexStore:
         try:
             faiss_index.write_index(index, tmp / INDEX_FILE)
             _write_passages(tmp / PASSAGES_FILE, docs, passages)
+            t_lexical = time.perf_counter()  # BM25 (FTS5) inside passages.sqlite
+            manifest["lexical"] = lexical.build(tmp / PASSAGES_FILE)
+            manifest["timings_s"]["bm25"] = round(time.perf_counter() - t_lexical, 3)
             manifest["files"] = {
                 name: sha256_file(tmp / name) for name in (INDEX_FILE, PASSAGES_FILE)
             }
@@ -553,6 +556,7 @@ def _dependencies(
             "hnsw_m": settings.hnsw_m,
             "hnsw_ef_construction": settings.hnsw_ef_construction,
         },
+        "lexical": lexical.params(),
     }
 
 
@@ -566,7 +570,7 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             changed.append(f"source {name} removed")
         elif old_sources[name] != new_sources[name]:
             changed.append(f"source {name} changed")
-    for key in ("adapter_version", "chunking", "embedder", "index"):
+    for key in ("adapter_version", "chunking", "embedder", "index", "lexical"):
         if old.get(key) != new[key]:
             changed.append(key.replace("_", " "))
     return changed

@@ -29,17 +29,31 @@ def search(
     query: Annotated[str, typer.Argument(help="what to look for", metavar="QUERY")],
     k: Annotated[int, typer.Option("-k", help="number of passages", min=1)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="print a JSON list of hits")] = False,
+    mode: Annotated[
+        str | None,
+        typer.Option(help="dense, bm25 or hybrid (default: settings search.mode)"),
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="only passages of this corpus source (repeatable)")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="only records of this year (where they have one)")
+    ] = None,
 ) -> None:
     """Search one domain's index; the best passages first."""
     from brainweave.retrieval import Retriever
-    from brainweave.retrieval.service import check_domain
+    from brainweave.retrieval.service import MODES, check_domain, check_sources
 
     if not query.strip():
         raise BrainweaveError("the query is empty", "type what you are looking for")
     settings = settings_from(ctx)
     check_domain(settings, domain)
+    if mode is not None and mode not in MODES:
+        raise BrainweaveError(f"unknown search mode {mode!r}", f"choose one of: {', '.join(MODES)}")
+    if source:
+        check_sources(settings, domain, source)
     retriever = Retriever(settings)
-    hits = retriever.search(domain, query, k)
+    hits = retriever.search(domain, query, k, mode=mode or None, sources=source or None, year=year)
     capped = capped_note(retriever.index(domain).manifest)
     if capped:
         output.note(f"{domain}: {capped}")
