@@ -85,9 +85,9 @@ class SearchSettings(_Section):
     """How ``search`` and the agents rank passages (brainweave.retrieval.service)."""
 
     mode: Literal["dense", "bm25", "hybrid"] = Field(
-        "hybrid",
+        "dense",
         description="dense (embedder + FAISS), bm25 (SQLite FTS5) or hybrid (both, fused "
-        "by reciprocal rank); benchmarks/hybrid.py measured hybrid best on the labelled set",
+        "by reciprocal rank); benchmarks/hybrid.py compares them on the labelled set",
     )
     rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant (Cormack 2009)")
     candidates: int = Field(50, ge=1, description="passages each ranker gives the fusion")

@@ -14,6 +14,7 @@ import pytest
 
 from brainweave.errors import BrainweaveError, ConfigError, IndexMissingError
 from brainweave.retrieval import Retriever, build_indexes, lexical
+from brainweave.retrieval.store import manifest_digest
 from brainweave.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -249,6 +250,7 @@ def test_an_index_without_bm25_says_which_command_fixes_it_and_build_rebuilds(
     old = json.loads(manifest_path.read_text())
     del old["lexical"]  # as an index built before BM25 was added
     del old["depends_on"]["lexical"]
+    old["digest"] = manifest_digest(old)  # a consistent older manifest, not a damaged one
     manifest_path.write_text(json.dumps(old))
 
     r = Retriever(settings)
