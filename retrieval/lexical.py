@@ -210,9 +210,9 @@ def parse(query: str, extra_terms: Sequence[str] = ()) -> LexicalQuery:
     q = LexicalQuery(text=query)
     rest = query
     for m in _PHRASE.finditer(query):
-        words = tokens(m[1] or m[2])
-        if words:
-            q.phrases.append(words)
+        phrase = tokens(m[1] or m[2])
+        if phrase:
+            q.phrases.append(phrase)
     rest = _PHRASE.sub(" ", rest)
     q.ids = find_ids(rest)
     for pattern, _ in _ID_PATTERNS:
@@ -252,7 +252,8 @@ def expander() -> Callable[[str], list[str]] | None:
 
 # ----- search ---------------------------------------------------------------------------
 def _filters(sources: Sequence[str] | None, year: int | None) -> tuple[str, list[Any]]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if sources:
         where.append(f"d.source IN ({','.join('?' * len(sources))})")
         args.extend(sources)

@@ -180,12 +180,12 @@ class Retriever:
         if mode != "dense":
             bm25 = lexical.search(db, parsed, depth, sources=sources, year=year)
         out = []
-        for i, q in enumerate(parsed):
-            first = lexical.pinned(db, q, sources=sources, year=year) if needs_lexical else []
-            if q.is_id_lookup and not first:
+        for i, lq in enumerate(parsed):
+            first = lexical.pinned(db, lq, sources=sources, year=year) if needs_lexical else []
+            if lq.is_id_lookup and not first:
                 raise BrainweaveError(
                     f"no record of the {domain} index has the id "
-                    f"{', '.join(x.upper() for x in q.ids)}"
+                    f"{', '.join(x.upper() for x in lq.ids)}"
                     + (" (with the filters given)" if sources or year is not None else ""),
                     "check the id, or search the domain that holds it "
                     "(genes and HP terms: genetics; PMIDs: neuroimaging or clinical; "
@@ -229,7 +229,9 @@ class Retriever:
         params: Any = None
         n = index.count
         if sources or year is not None:
-            import faiss
+            import faiss as _faiss
+
+            faiss: Any = _faiss  # the SWIG search-parameter classes are not in its stubs
 
             rows = lexical.filtered_rows(_db(index), sources, year)
             if not rows:
