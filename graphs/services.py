@@ -84,7 +84,7 @@ class Services:
         """Search over the indexes of ``settings``, each index opened once."""
         from brainweave.retrieval.service import Retriever
 
-        key = f"{settings.index_dir}|{settings.index.hnsw_ef_search}|{settings.embedder}"
+        key = f"{settings.index_dir}|{settings.index}|{settings.embedder}|{settings.search}"
         return self._once(
             "retriever",
             key,
