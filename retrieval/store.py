@@ -260,6 +260,7 @@ class IndexStore:
             for s in domain_sources:
                 check_pinned(s, checksums[s.name])
             wanted = _dependencies(domain_sources, checksums, embedder, settings)
+            wanted["vocabularies"] = _vocabulary_versions(data_dir)
 
             status = self.status(domain)
             reason = "no index yet"
@@ -301,6 +302,9 @@ class IndexStore:
             if not docs:
                 raise CorpusError(f"domain {domain!r} has no documents to index")
             passages = _chunk_all(docs, embedder, settings)
+            t_annotate = time.perf_counter()
+            knowledge, annotated = _annotate(passages, data_dir)
+            annotate_seconds = time.perf_counter() - t_annotate
             log.info("%s: %d documents -> %d passages; embedding", domain, len(docs), len(passages))
             t_embed = time.perf_counter()
             vectors = embedder.embed(
@@ -340,9 +344,10 @@ class IndexStore:
                 "timings_s": {
                     "embed": round(embed_seconds, 3),
                     "index": round(index_seconds, 3),
+                    "annotate": round(annotate_seconds, 3),
                 },
             }
-            self._write(domain, index, docs, passages, manifest, started)
+            self._write(domain, index, docs, passages, manifest, started, (knowledge, annotated))
             action: Literal["built", "rebuilt"] = (
                 "built" if status.state == "missing" else "rebuilt"
             )
@@ -356,6 +361,7 @@ class IndexStore:
         passages: list[Passage],
         manifest: dict[str, Any],
         started: float,
+        annotated: tuple[Any, list[Any]] | None = None,
     ) -> None:
         builds = self._domain_dir(domain) / "builds"
         builds.mkdir(parents=True, exist_ok=True)
@@ -365,6 +371,8 @@ class IndexStore:
         try:
             faiss_index.write_index(index, tmp / INDEX_FILE)
             _write_passages(tmp / PASSAGES_FILE, docs, passages)
+            if annotated is not None:
+                manifest["entities"] = _write_mentions(tmp / PASSAGES_FILE, *annotated)
             manifest["files"] = {
                 name: sha256_file(tmp / name) for name in (INDEX_FILE, PASSAGES_FILE)
             }
@@ -566,8 +574,8 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             changed.append(f"source {name} removed")
         elif old_sources[name] != new_sources[name]:
             changed.append(f"source {name} changed")
-    for key in ("adapter_version", "chunking", "embedder", "index"):
-        if old.get(key) != new[key]:
+    for key in ("adapter_version", "chunking", "embedder", "index", "vocabularies"):
+        if old.get(key) != new.get(key):
             changed.append(key.replace("_", " "))
     return changed
 
@@ -604,3 +612,30 @@ def _write_passages(path: Path, docs: list[Document], passages: list[Passage]) -
         ) from err
     finally:
         con.close()
+
+
+# ----- the knowledge layer's build-time hook: every passage's entity mentions ---------
+def _vocabulary_versions(data_dir: Path) -> dict[str, Any]:
+    """The vocabularies' versions (a change means a rebuild, as a corpus change does)."""
+    from brainweave import knowledge
+
+    return knowledge.vocabulary_versions(data_dir)
+
+
+def _annotate(passages: list[Passage], data_dir: Path) -> tuple[Any, list[Any]]:
+    """The knowledge layer for ``data_dir`` and each passage's mentions (title and text)."""
+    from brainweave import knowledge
+    from brainweave.knowledge import graph
+
+    kn = knowledge.load(data_dir)
+    return kn, graph.annotate(kn, ((p.title, p.text) for p in passages))
+
+
+def _write_mentions(db_path: Path, kn: Any, annotated: list[Any]) -> dict[str, Any]:
+    """Mentions, entity document frequencies and co-mention counts into the passage store;
+    the vocabularies' versions and counts for the manifest."""
+    from brainweave.knowledge import graph
+
+    summary = graph.write(db_path, kn, annotated)
+    summary["vocabularies"] = {i.name: i.version for i in kn.infos}
+    return summary
