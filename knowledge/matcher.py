@@ -25,12 +25,13 @@ from typing import NamedTuple
 from brainweave.knowledge.vocab import Entity, VocabularyError
 
 # how a mention was matched
-NAME, SYNONYM, SYMBOL, SYMBOL_CONTEXT, ABBREVIATION = (
+NAME, SYNONYM, SYMBOL, SYMBOL_CONTEXT, ABBREVIATION, NESTED = (
     "name",
     "synonym",
     "symbol",
     "symbol+context",
     "abbreviation",
+    "nested",
 )
 
 _FOLD = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "_": " ", "’": "'", "‘": "'"})
@@ -215,6 +216,7 @@ class Matcher:
         if not cands and "(" not in text:
             return []
         chosen = self._resolve(cands)
+        chosen = self._nested_regions(cands, chosen)
         chosen = self._abbreviations(text, chosen)
         chosen = self._gene_context(text, folded, chosen)
         out: list[Mention] = []
@@ -241,6 +243,31 @@ class Matcher:
                 out.append(c)
                 last_end = c[1]
         return out
+
+    def _nested_regions(
+        self,
+        cands: list[tuple[int, int, int, str, bool]],
+        chosen: list[tuple[int, int, int, str, bool]],
+    ) -> list[tuple[int, int, int, str, bool]]:
+        """A region inside a longer phenotype ("hippocampal atrophy") is named too."""
+        outer = [c for c in chosen if self.kinds[c[2]] not in ("region", "gene")]
+        if not outer:
+            return chosen
+        inner = [
+            (c[0], c[1], c[2], NESTED, False)
+            for c in cands
+            if self.kinds[c[2]] == "region"
+            and any(o[0] <= c[0] and c[1] <= o[1] and (o[0], o[1]) != (c[0], c[1]) for o in outer)
+        ]
+        if not inner:
+            return chosen
+        seen = set()
+        uniq = []
+        for c in inner:  # one per span
+            if (c[0], c[1]) not in seen:
+                seen.add((c[0], c[1]))
+                uniq.append(c)
+        return sorted(chosen + uniq)
 
     def _abbreviations(
         self, text: str, chosen: list[tuple[int, int, int, str, bool]]

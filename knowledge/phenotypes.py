@@ -15,6 +15,7 @@ file is reported with its name and line and nothing is loaded twice.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ class _Term:
     parents: list[str] = field(default_factory=list)
     obsolete: bool = False
     words: str = ""
+    abbreviations: list[str] = field(default_factory=list)
 
 
 def hpo_files() -> dict[str, Path]:
@@ -81,6 +83,8 @@ def _parse_obo(path: Path) -> tuple[str, dict[str, _Term]]:
                 text, scope, rest = m.groups()
                 if scope in ("EXACT", "RELATED") and "abbreviation" not in rest:
                     cur.synonyms.append(text.replace('\\"', '"'))
+                elif scope == "EXACT":
+                    cur.abbreviations.append(text)
             elif line.startswith("is_a: "):
                 cur.parents.append(line[6:].split("!", 1)[0].strip())
             elif line.startswith("is_obsolete: true"):
@@ -126,6 +130,8 @@ def load_hpo() -> HPOData:
     depth = _depths(terms, PHENOTYPIC_ABNORMALITY)
     phenotypes = []
     english: set[str] = set()
+    # an abbreviation counts when one term alone uses it (ASD is two) and it has 3+ letters
+    abbr_uses = Counter(a for t in terms.values() if t.id in depth for a in t.abbreviations)
     for t in terms.values():
         english.update(re.findall(r"[a-z]+", (t.name + " " + t.words).lower()))
         if t.obsolete or t.id not in depth or t.id == PHENOTYPIC_ABNORMALITY:
@@ -135,7 +141,12 @@ def load_hpo() -> HPOData:
                 id=t.id,
                 kind="phenotype",
                 name=t.name,
-                synonyms=list(dict.fromkeys(s for s in t.synonyms if s != t.name)),
+                synonyms=list(
+                    dict.fromkeys(
+                        [s for s in t.synonyms if s != t.name]
+                        + [a for a in t.abbreviations if abbr_uses[a] == 1 and len(a) >= 3]
+                    )
+                ),
                 source="Human Phenotype Ontology",
                 version=version,
                 parents=[p for p in t.parents if p in depth and p != PHENOTYPIC_ABNORMALITY],
