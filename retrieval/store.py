@@ -302,9 +302,7 @@ class IndexStore:
             if not docs:
                 raise CorpusError(f"domain {domain!r} has no documents to index")
             passages = _chunk_all(docs, embedder, settings)
-            t_annotate = time.perf_counter()
-            knowledge, annotated = _annotate(passages, data_dir)
-            annotate_seconds = time.perf_counter() - t_annotate
+            knowledge, annotated, ann_timings = _annotate(passages, data_dir)
             log.info("%s: %d documents -> %d passages; embedding", domain, len(docs), len(passages))
             t_embed = time.perf_counter()
             vectors = embedder.embed(
@@ -344,7 +342,7 @@ class IndexStore:
                 "timings_s": {
                     "embed": round(embed_seconds, 3),
                     "index": round(index_seconds, 3),
-                    "annotate": round(annotate_seconds, 3),
+                    **ann_timings,
                 },
             }
             self._write(domain, index, docs, passages, manifest, started, (knowledge, annotated))
@@ -418,6 +416,20 @@ class IndexStore:
                     f"rebuild it with `{build_command(domain, self.data_dir)}`",
                 )
         return DomainIndex(domain, manifest, index, build / PASSAGES_FILE, build.name)
+
+    def evidence_graph(self, domain: str) -> Any:
+        """The domain's entity mentions and statistics (``brainweave.knowledge.graph``)."""
+        from brainweave.knowledge.graph import EvidenceGraph
+
+        st = self.status(domain)
+        build = self._current_build(domain)
+        if st.state == "missing" or build is None:
+            raise IndexMissingError(
+                f"no index for domain {domain!r} in {self.root}", f"run `{build_command(domain)}`"
+            )
+        if st.state == "corrupt":
+            raise IndexCorruptError(st.detail, f"rebuild it with `{build_command(domain)}`")
+        return EvidenceGraph(domain, build / PASSAGES_FILE)
 
     def domains(self) -> list[str]:
         if not self.root.is_dir():
@@ -622,13 +634,18 @@ def _vocabulary_versions(data_dir: Path) -> dict[str, Any]:
     return knowledge.vocabulary_versions(data_dir)
 
 
-def _annotate(passages: list[Passage], data_dir: Path) -> tuple[Any, list[Any]]:
-    """The knowledge layer for ``data_dir`` and each passage's mentions (title and text)."""
+def _annotate(passages: list[Passage], data_dir: Path) -> tuple[Any, list[Any], dict[str, float]]:
+    """The knowledge layer for ``data_dir``, each passage's mentions (title and text), and
+    the seconds spent loading the vocabularies (once per process) and annotating."""
     from brainweave import knowledge
     from brainweave.knowledge import graph
 
+    t0 = time.perf_counter()
     kn = knowledge.load(data_dir)
-    return kn, graph.annotate(kn, ((p.title, p.text) for p in passages))
+    t1 = time.perf_counter()
+    annotated = graph.annotate(kn, ((p.title, p.text) for p in passages))
+    t2 = time.perf_counter()
+    return kn, annotated, {"vocabularies": round(t1 - t0, 3), "annotate": round(t2 - t1, 3)}
 
 
 def _write_mentions(db_path: Path, kn: Any, annotated: list[Any]) -> dict[str, Any]:
