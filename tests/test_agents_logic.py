@@ -18,9 +18,9 @@ from brainweave.agents.builtin import ClinicalAgent, GeneticsAgent, Neuroimaging
 from brainweave.agents.conformance import check_agent, sample_hits
 from brainweave.agents.llm import LLM, LLMError, extract_json, make_chat_model, strip_think
 from brainweave.agents.models import Finding
-from brainweave.knowledge import find_entities, label
 from brainweave.agents.registry import AgentRegistry
 from brainweave.errors import ConfigError
+from brainweave.knowledge import find_entities, label
 from brainweave.settings import LLMSettings, load_settings
 from tests.fakes import one_context
 
@@ -225,7 +225,9 @@ def test_requery_looks_up_other_domains_entities() -> None:
         claim="Hippocampal atrophy precedes memory decline in Alzheimer's disease.",
         passage_ids=["p#0"],
         agent="neuroimaging",
-        entities=find_entities("Hippocampal atrophy precedes memory decline in Alzheimer's disease."),
+        entities=find_entities(
+            "Hippocampal atrophy precedes memory decline in Alzheimer's disease."
+        ),
     )
     assert GeneticsAgent().requery("q", [imaging]) == [
         "genes associated with Alzheimer disease",
