@@ -104,6 +104,11 @@ def _assemble(data_dir: Path | None, versions: dict[str, Any]) -> Knowledge:
     trials, trial_infos = interventions.load_ctgov(ctgov)
     for t in trials:
         t.version = versions.get("ctgov_interventions", t.version)
+    for i in trial_infos:
+        i.version = versions.get("ctgov_interventions", i.version)
+    for i in gene_infos:
+        if i.name == "refseq_genes":
+            i.version = f"RefSeq 220, {versions.get('refseq_genes', '')}"
     entities: dict[str, Entity] = {}
     for e in [*curated, *region_list, *hpo.phenotypes, *hpo.diseases, *gene_list, *trials]:
         old = entities.get(e.id)
