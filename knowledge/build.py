@@ -101,7 +101,7 @@ def _assemble(data_dir: Path | None, versions: dict[str, Any]) -> Knowledge:
     region_list, region_info = regions.load_regions()
     curated, curated_infos = interventions.load_curated()
     ctgov = data_dir / CTGOV_FILE if data_dir is not None else None
-    trials, trial_infos = interventions.load_ctgov(ctgov)
+    trials, trial_infos = interventions.load_ctgov(ctgov, hpo.english)
     for t in trials:
         t.version = versions.get("ctgov_interventions", t.version)
     for i in trial_infos:

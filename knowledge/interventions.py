@@ -183,9 +183,12 @@ def load_curated() -> tuple[list[Entity], list[VocabInfo]]:
     return ents, [info]
 
 
-def load_ctgov(path: Path | None) -> tuple[list[Entity], list[VocabInfo]]:
+def load_ctgov(
+    path: Path | None, english: set[str] | frozenset[str] = frozenset()
+) -> tuple[list[Entity], list[VocabInfo]]:
     """One intervention per distinct ClinicalTrials.gov ``intervention`` value that
-    names a specific treatment (not a placebo, sham or "intervention")."""
+    names a specific treatment (not a placebo, sham or "intervention"; not one word of
+    ordinary English, such as "Examination" or "Schizophrenia", which some trials list)."""
     if path is None or not path.is_file():
         return [], []
     by_slug: dict[str, Entity] = {}
@@ -206,6 +209,8 @@ def load_ctgov(path: Path | None) -> tuple[list[Entity], list[VocabInfo]]:
             if _GENERIC.match(name) or len(name) < 4 or len(name.split()) > 6:
                 continue
             if re.search(r"\d", name):  # device models, doses: specific to one trial
+                continue
+            if " " not in name and name.lower() in english:
                 continue
             key = slug(name)
             ent = by_slug.get(key)

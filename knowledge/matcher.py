@@ -96,7 +96,8 @@ def _disease_family(name: str) -> str | None:
     base = re.split(r",|;| with | due to ", name, maxsplit=1)[0].strip()
     base = re.sub(r"\s+(\d+[A-Z]?|type \w+|[A-Z])$", "", base).strip()
     base = re.sub(r",? susceptibility to$", "", base).strip()
-    return base if base and base != name and len(base) >= 6 else None
+    # one word ("Synostosis, carpal, ...", "Dysphasia, familial") names a sign, not a disease
+    return base if base and base != name and len(base.split()) >= 2 else None
 
 
 class Matcher:
@@ -130,6 +131,8 @@ class Matcher:
         kind_rank = {"transmitter": 0, "process": 0, "intervention": 1, "region": 1}
         for idx, e in enumerate(entities):
             if e.kind == "gene":
+                if len(e.name) < 2 or not any(c.isalpha() for c in e.name):
+                    continue  # a record without a usable symbol
                 amb = e.name.lower() in words or (
                     len(e.name) <= 3 and not any(c.isdigit() for c in e.name)
                 )
@@ -143,6 +146,8 @@ class Matcher:
                 self.gene_names[idx] = [_key(n) for n in e.synonyms]
                 continue
             base = kind_rank.get(e.kind, 2 if e.kind == "phenotype" else 3)
+            if e.source.startswith("ClinicalTrials.gov"):
+                base = 3  # a trial's own wording yields to the ontologies
             if e.kind == "disease" and e.id.startswith("OMIM:"):
                 base = 4
             for phrase, how, pr in [
@@ -189,8 +194,11 @@ class Matcher:
         cands: list[tuple[int, int, int, str, bool]] = []  # start, end, idx, how, ambiguous
         for end_i, (length, idx, how) in self._phrases.iter(folded):
             start, end = end_i - length + 1, end_i + 1
-            if start > 0 and folded[start - 1].isalnum():
-                continue
+            if start > 0 and (
+                folded[start - 1].isalnum()
+                or (text[start - 1] == "-" and start > 1 and text[start - 2].isalnum())
+            ):
+                continue  # inside a word, or the second half of a compound ("Opitz-Frias")
             if end < n and folded[end].isalnum():
                 if folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum()):
                     end += 1  # plural
