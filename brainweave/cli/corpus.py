@@ -89,7 +89,8 @@ def list_sources(
         capped = capped_note(manifests[d])
         if capped:
             output.note(f"{d}: {capped}")
-    _echo_vocabularies()
+    if output.is_terminal():  # piped output stays the sources' rows
+        _echo_vocabularies()
     typer.echo(f"data directory: {settings.resolved_data_dir}")
 
 
@@ -127,10 +128,10 @@ def _echo_vocabularies() -> None:
     """The knowledge layer's vocabularies (corpora/vocabularies.toml), with versions."""
     from brainweave.corpora import builtin_vocabularies
 
-    typer.secho("vocabularies (entities, brainweave entities QUERY)", bold=True)
-    for v in builtin_vocabularies():
-        typer.echo(f"  {v.name} ({v.kind}): {v.version}")
-        typer.echo(f"    licence: {v.license}")
+    output.table(
+        ["vocabulary", "kind", "version", "licence"],
+        [[v.name, v.kind, v.version, v.license] for v in builtin_vocabularies()],
+    )
 
 
 @app.command("add", cls=Command)
