@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brainweave.agents import entities as ent
+from brainweave import knowledge
 from brainweave.agents import prompts as default_prompts
 from brainweave.agents.extractive import best_sentence, clip, extractive
 from brainweave.agents.models import Finding
@@ -177,7 +177,7 @@ class DomainAgent:
                 agent=self.name,
                 round=round,
                 extractive=extr,
-                entities=ent.find_entities(claim + " " + _titles(hits, pids)),
+                entities=knowledge.find_entities(claim + " " + _titles(hits, pids)),
             )
             for n, (claim, pids, extr) in enumerate(claims, start=1)
         ]
@@ -189,7 +189,10 @@ class DomainAgent:
         up here: the imaging agent looks up the region the clinical agent reported,
         the genetics agent the genes and conditions the others found.
         """
-        q_entities = set(ent.find_entities(question))
+        q_entities = set(knowledge.find_entities(question))
+        kinds = set(self.requery_kinds)
+        if "condition" in kinds:  # the older name for phenotypes and diseases
+            kinds |= set(knowledge.CONDITION_KINDS)
         names: dict[str, float] = {}
         for f in others:
             if f.domain == self.domain:
@@ -197,8 +200,9 @@ class DomainAgent:
             # an entity from a finding that is on the question's topic weighs more
             weight = 2.5 if q_entities & set(f.entities) else 1.0
             for e in f.entities:
-                if ent.kind(e) in self.requery_kinds and e not in ent.GENERIC:
-                    names[ent.label(e)] = names.get(ent.label(e), 0.0) + weight
+                if knowledge.kind(e) in kinds and not knowledge.is_generic(e):
+                    name = knowledge.label(e)
+                    names[name] = names.get(name, 0.0) + weight
         ranked = sorted(names, key=lambda n: (-names[n], n))[: self.max_requeries]
         return [self.requery_template.format(entities=n, question=question) for n in ranked]
 

@@ -15,13 +15,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from brainweave.agents import entities as ent
+from brainweave import knowledge
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 _WORD = re.compile(r"[a-z0-9]+")
 _LABEL = re.compile(r"^[A-Z][A-Za-z ]{2,40}: (?=[A-Z])")  # "Neuroimaging study: Title ..."
 _NOT_PROSE = re.compile(r"^(key terms|keywords|it reports \d+)", re.I)
-_LINKING_KINDS = ("gene", "region", "condition", "intervention", "transmitter")
+_LINKING_KINDS = ("gene", "region", "phenotype", "disease", "intervention", "transmitter")
 _STOP = frozenset(
     [
         "a",
@@ -84,8 +84,10 @@ def sentence_score(q_terms: set[str], q_entities: set[str], sentence: str) -> fl
     """How well a sentence serves as a finding for the question (higher is better)."""
     if _digit_share(sentence) > 0.25 or _NOT_PROSE.match(sentence):
         return float("-inf")
-    named = set(ent.find_entities(sentence))
-    linking = {e for e in named if ent.kind(e) in _LINKING_KINDS and e not in ent.GENERIC}
+    named = set(knowledge.find_entities(sentence))
+    linking = {
+        e for e in named if knowledge.kind(e) in _LINKING_KINDS and not knowledge.is_generic(e)
+    }
     score = 2.0 * len(q_terms & terms(sentence)) + 3.0 * len(q_entities & named)
     score += 1.0 * len(linking)
     if len(sentence) < 40:
@@ -108,7 +110,7 @@ def sentences(text: str) -> list[str]:
 def best_sentence(question: str, text: str, limit: int = 400, title: str = "") -> str:
     """The sentence of ``text`` that best serves the question (ties: the earlier one);
     the title when no sentence is prose; the start of the text when there is neither."""
-    q_terms, q_entities = terms(question), set(ent.find_entities(question))
+    q_terms, q_entities = terms(question), set(knowledge.find_entities(question))
     scored = [
         (sentence_score(q_terms, q_entities, s), -i, s) for i, s in enumerate(sentences(text))
     ]

@@ -104,6 +104,36 @@ def domains(sources: list[Source]) -> list[str]:
     return seen
 
 
+class Vocabulary(BaseModel):
+    """One vocabulary of the knowledge layer (``vocabularies.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str
+    kind: str
+    origin: Literal["package", "corpus"] = Field(alias="from")
+    package: str | None = None
+    source: str | None = None
+    file: str
+    version: str
+    license: str
+    upstream: str | None = None
+    description: str = ""
+
+
+def builtin_vocabularies() -> list[Vocabulary]:
+    """The vocabularies the knowledge layer is built from, their versions and licences."""
+    where = "brainweave/corpora/vocabularies.toml"
+    text = resources.files(__name__).joinpath("vocabularies.toml").read_text(encoding="utf-8")
+    out = []
+    for i, entry in enumerate(tomllib.loads(text).get("vocabulary", []), start=1):
+        try:
+            out.append(Vocabulary(**entry))
+        except ValidationError as err:
+            raise ConfigError(f"{where}: vocabulary #{i} is invalid: {err}") from err
+    return out
+
+
 def _parse(data: dict[str, Any], where: str, *, builtin: bool) -> list[Source]:
     out = []
     for i, entry in enumerate(data.get("source", []), start=1):

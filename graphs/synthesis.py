@@ -8,6 +8,10 @@ an entity with each (A-B-C). Each linked set is phrased as one hypothesis (by
 the LLM, else a template), and every citation is checked against the run's
 findings and retrieved passages: a hypothesis citing anything outside them is
 rejected, and one left with a single domain is dropped; both are counted.
+
+The entities are ids of the knowledge layer (``brainweave.knowledge``): a
+bridge is one entity id, so two things that share a word but not an id ("brain
+atrophy", "muscle atrophy") never link.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from brainweave.agents import entities as ent
+from brainweave import knowledge
 from brainweave.agents.extractive import clip, lower_first
 from brainweave.agents.llm import FinalAnswer
 from brainweave.agents.models import Finding, Hypothesis
@@ -35,10 +39,10 @@ WEIGHT = {
     "region": 3.0,
     "intervention": 2.5,
     "transmitter": 2.0,
-    "condition": 2.0,
+    "phenotype": 2.0,
+    "disease": 2.0,
     "process": 1.0,
 }
-GENERIC = ent.GENERIC
 
 
 @dataclass
@@ -55,13 +59,13 @@ class LinkedSet:
 
 
 def _weight(entity: str, question_entities: set[str]) -> float:
-    w = WEIGHT.get(ent.kind(entity), 1.0) * (0.3 if entity in GENERIC else 1.0)
+    w = WEIGHT.get(knowledge.kind(entity), 1.0) * (0.3 if knowledge.is_generic(entity) else 1.0)
     return w + (2.0 if entity in question_entities else 0.0)
 
 
 def link_findings(findings: Sequence[Finding], question: str, max_sets: int = 8) -> list[LinkedSet]:
     """Linked sets of findings, best first: direct bridges (A-B) and chains (A-B-C)."""
-    q_ents = set(ent.find_entities(question))
+    q_ents = set(knowledge.find_entities(question))
     by_entity: dict[str, list[Finding]] = {}
     for f in findings:
         for e in f.entities:
@@ -140,13 +144,13 @@ class HypothesisOut(BaseModel):
 
 def template_statement(s: LinkedSet) -> str:
     """A plain statement from the linked findings, when the LLM's is unusable."""
-    bridge = " and ".join(ent.label(e) for e in s.bridge[:3])
+    bridge = " and ".join(knowledge.label(e) for e in s.bridge[:3])
     parts = [f"the {f.domain} finding that {lower_first(f.claim)}" for f in s.findings]
     return f"{bridge} links {', '.join(parts[:-1])} and {parts[-1]}."
 
 
 # entity kinds a statement may only name when its findings (or the question) name them
-GROUNDED_KINDS = ("gene", "region", "condition", "intervention", "transmitter")
+GROUNDED_KINDS = ("gene", "region", "phenotype", "disease", "intervention", "transmitter")
 
 
 def ungrounded(statement: str, s: LinkedSet, question: str) -> str | None:
@@ -156,14 +160,18 @@ def ungrounded(statement: str, s: LinkedSet, question: str) -> str | None:
     and every gene, region, condition, intervention or transmitter it names must
     come from the findings or the question (a small model invents the rest).
     """
-    named = set(ent.find_entities(statement))
+    named = set(knowledge.find_entities(statement))
     if not named & set(s.bridge):
-        want = ", ".join(ent.label(e) for e in s.bridge)
+        want = ", ".join(knowledge.label(e) for e in s.bridge)
         return f"the statement does not name the bridge ({want})"
-    known = {e for f in s.findings for e in f.entities} | set(ent.find_entities(question))
-    extra = sorted(e for e in named - known - GENERIC if ent.kind(e) in GROUNDED_KINDS)
+    known = {e for f in s.findings for e in f.entities} | set(knowledge.find_entities(question))
+    extra = sorted(
+        e
+        for e in named - known
+        if knowledge.kind(e) in GROUNDED_KINDS and not knowledge.is_generic(e)
+    )
     if extra:
-        names = ", ".join(ent.label(e) for e in extra)
+        names = ", ".join(knowledge.label(e) for e in extra)
         return f"the statement names {names}, which none of the findings mention"
     return None
 
@@ -177,7 +185,7 @@ def phrase(
         f"[{lab}] ({f.domain}) {clip(f.claim, CLAIM_CHARS)}"
         for lab, f in zip(labels, s.findings, strict=True)
     )
-    bridge = ", ".join(ent.label(e) for e in s.bridge)
+    bridge = ", ".join(knowledge.label(e) for e in s.bridge)
 
     def resolve(x: str) -> str | None:
         x = x.strip().strip("[]")

@@ -260,6 +260,7 @@ class IndexStore:
             for s in domain_sources:
                 check_pinned(s, checksums[s.name])
             wanted = _dependencies(domain_sources, checksums, embedder, settings)
+            wanted["vocabularies"] = _vocabulary_versions(data_dir)
 
             status = self.status(domain)
             reason = "no index yet"
@@ -301,6 +302,7 @@ class IndexStore:
             if not docs:
                 raise CorpusError(f"domain {domain!r} has no documents to index")
             passages = _chunk_all(docs, embedder, settings)
+            knowledge, annotated, ann_timings = _annotate(passages, data_dir)
             log.info("%s: %d documents -> %d passages; embedding", domain, len(docs), len(passages))
             t_embed = time.perf_counter()
             vectors = embedder.embed(
@@ -340,9 +342,10 @@ class IndexStore:
                 "timings_s": {
                     "embed": round(embed_seconds, 3),
                     "index": round(index_seconds, 3),
+                    **ann_timings,
                 },
             }
-            self._write(domain, index, docs, passages, manifest, started)
+            self._write(domain, index, docs, passages, manifest, started, (knowledge, annotated))
             action: Literal["built", "rebuilt"] = (
                 "built" if status.state == "missing" else "rebuilt"
             )
@@ -356,6 +359,7 @@ class IndexStore:
         passages: list[Passage],
         manifest: dict[str, Any],
         started: float,
+        annotated: tuple[Any, list[Any]] | None = None,
     ) -> None:
         builds = self._domain_dir(domain) / "builds"
         builds.mkdir(parents=True, exist_ok=True)
@@ -365,6 +369,8 @@ class IndexStore:
         try:
             faiss_index.write_index(index, tmp / INDEX_FILE)
             _write_passages(tmp / PASSAGES_FILE, docs, passages)
+            if annotated is not None:
+                manifest["entities"] = _write_mentions(tmp / PASSAGES_FILE, *annotated)
             t_lexical = time.perf_counter()  # BM25 (FTS5) inside passages.sqlite
             manifest["lexical"] = lexical.build(tmp / PASSAGES_FILE)
             manifest["timings_s"]["bm25"] = round(time.perf_counter() - t_lexical, 3)
@@ -413,6 +419,20 @@ class IndexStore:
                     f"rebuild it with `{build_command(domain, self.data_dir)}`",
                 )
         return DomainIndex(domain, manifest, index, build / PASSAGES_FILE, build.name)
+
+    def evidence_graph(self, domain: str) -> Any:
+        """The domain's entity mentions and statistics (``brainweave.knowledge.graph``)."""
+        from brainweave.knowledge.graph import EvidenceGraph
+
+        st = self.status(domain)
+        build = self._current_build(domain)
+        if st.state == "missing" or build is None:
+            raise IndexMissingError(
+                f"no index for domain {domain!r} in {self.root}", f"run `{build_command(domain)}`"
+            )
+        if st.state == "corrupt":
+            raise IndexCorruptError(st.detail, f"rebuild it with `{build_command(domain)}`")
+        return EvidenceGraph(domain, build / PASSAGES_FILE)
 
     def domains(self) -> list[str]:
         if not self.root.is_dir():
@@ -570,8 +590,8 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             changed.append(f"source {name} removed")
         elif old_sources[name] != new_sources[name]:
             changed.append(f"source {name} changed")
-    for key in ("adapter_version", "chunking", "embedder", "index", "lexical"):
-        if old.get(key) != new[key]:
+    for key in ("adapter_version", "chunking", "embedder", "index", "lexical", "vocabularies"):
+        if old.get(key) != new.get(key):
             changed.append(key.replace("_", " "))
     return changed
 
@@ -608,3 +628,35 @@ def _write_passages(path: Path, docs: list[Document], passages: list[Passage]) -
         ) from err
     finally:
         con.close()
+
+
+# ----- the knowledge layer's build-time hook: every passage's entity mentions ---------
+def _vocabulary_versions(data_dir: Path) -> dict[str, Any]:
+    """The vocabularies' versions (a change means a rebuild, as a corpus change does)."""
+    from brainweave import knowledge
+
+    return knowledge.vocabulary_versions(data_dir)
+
+
+def _annotate(passages: list[Passage], data_dir: Path) -> tuple[Any, list[Any], dict[str, float]]:
+    """The knowledge layer for ``data_dir``, each passage's mentions (title and text), and
+    the seconds spent loading the vocabularies (once per process) and annotating."""
+    from brainweave import knowledge
+    from brainweave.knowledge import graph
+
+    t0 = time.perf_counter()
+    kn = knowledge.load(data_dir)
+    t1 = time.perf_counter()
+    annotated = graph.annotate(kn, ((p.title, p.text) for p in passages))
+    t2 = time.perf_counter()
+    return kn, annotated, {"vocabularies": round(t1 - t0, 3), "annotate": round(t2 - t1, 3)}
+
+
+def _write_mentions(db_path: Path, kn: Any, annotated: list[Any]) -> dict[str, Any]:
+    """Mentions, entity document frequencies and co-mention counts into the passage store;
+    the vocabularies' versions and counts for the manifest."""
+    from brainweave.knowledge import graph
+
+    summary = graph.write(db_path, kn, annotated)
+    summary["vocabularies"] = {i.name: i.version for i in kn.infos}
+    return summary

@@ -7,8 +7,12 @@ males/females, ...) that occur in at least two abstracts; the result ships as
 ``data/edit_pairs.json`` (rebuild it with ``python -m
 brainweave.scoring.counterfactuals BrainBench_Human_v0.1.csv``). A variant
 applies one pair to every occurrence of its word in the statement. Entity swaps
-replace a named gene, brain region, condition or transmitter with another of
-the same kind.
+replace an entity the statement names (found by ``brainweave.knowledge``) with
+another of the same kind: a region with a neighbouring atlas region, a gene
+with one of its symbol family or, failing that, one sharing its GO terms, a
+phenotype with an HPO sibling, a disease with the disease sharing most of its
+HPO-annotated phenotypes, a transmitter or intervention with another of its
+class (see :mod:`brainweave.scoring.swaps`).
 """
 
 from __future__ import annotations
@@ -61,70 +65,6 @@ SEED_PAIRS: list[tuple[str, str]] = [
     ("protects against", "contributes to"),
     ("risk", "protection"),
 ]
-
-ENTITIES: dict[str, list[str]] = {
-    "gene": [
-        "APOE",
-        "APP",
-        "PSEN1",
-        "PSEN2",
-        "MAPT",
-        "SNCA",
-        "LRRK2",
-        "GBA",
-        "HTT",
-        "SOD1",
-        "C9orf72",
-        "TREM2",
-        "GRN",
-        "BDNF",
-        "FMR1",
-        "MECP2",
-        "SHANK3",
-        "SCN1A",
-        "DISC1",
-        "COMT",
-    ],
-    "region": [
-        "hippocampus",
-        "amygdala",
-        "prefrontal cortex",
-        "striatum",
-        "cerebellum",
-        "thalamus",
-        "hypothalamus",
-        "substantia nigra",
-        "entorhinal cortex",
-        "insula",
-        "anterior cingulate cortex",
-        "nucleus accumbens",
-        "visual cortex",
-        "motor cortex",
-    ],
-    "condition": [
-        "Alzheimer's disease",
-        "Parkinson's disease",
-        "Huntington's disease",
-        "amyotrophic lateral sclerosis",
-        "multiple sclerosis",
-        "epilepsy",
-        "schizophrenia",
-        "autism",
-        "major depression",
-        "bipolar disorder",
-        "frontotemporal dementia",
-        "stroke",
-    ],
-    "transmitter": [
-        "dopamine",
-        "serotonin",
-        "glutamate",
-        "GABA",
-        "acetylcholine",
-        "noradrenaline",
-        "glycine",
-    ],
-}
 
 
 class EditPair(BaseModel):
@@ -212,6 +152,53 @@ def _sub_all(
     return pattern.sub(repl, text)
 
 
+SWAP_KINDS = ("gene", "region", "phenotype", "disease", "transmitter", "intervention")
+
+
+def _display(name: str, kind: str) -> str:
+    """An entity's name as it reads mid-sentence ("Seizure" -> "seizure"; symbols kept)."""
+    if (
+        kind == "gene"
+        or name[:2].isupper()
+        or (re.match(r"^[A-Z][a-z]+'?s? ", name) and (kind == "disease"))
+    ):
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def entity_swaps(statement: str, per_entity: int = 2) -> list[Variant]:
+    """The statement with one named entity swapped for a near one of the same kind
+    (``brainweave.knowledge.related``), every mention of it replaced."""
+    from brainweave import knowledge
+    from brainweave.knowledge.related import alternatives
+
+    kn = knowledge.default()
+    mentions = [m for m in kn.find(statement) if m.kind in SWAP_KINDS]
+    named = {m.entity_id for m in mentions}
+    out: list[Variant] = []
+    for entity_id in dict.fromkeys(m.entity_id for m in mentions):
+        spans = [m for m in mentions if m.entity_id == entity_id]
+        made = 0
+        for other in alternatives(kn, entity_id, limit=per_entity + 3):
+            if made >= per_entity:
+                break
+            if other in named:
+                continue  # already named: the swap would merge two entities
+            alt = kn.entities[other]
+            word = _display(alt.name, alt.kind)
+            text, last = [], 0
+            for m in spans:
+                w = word[:1].upper() + word[1:] if m.start == 0 else word
+                text.append(statement[last : m.start] + w)
+                last = m.end
+            new = "".join(text) + statement[last:]
+            if new == statement or kn.find(new) == []:
+                continue
+            made += 1
+            out.append(Variant(text=new, kind=spans[0].kind, original=spans[0].text, altered=word))
+    return out
+
+
 def make_variants(
     statement: str, max_variants: int = 8, max_entity_swaps: int = 2
 ) -> list[Variant]:
@@ -230,26 +217,20 @@ def make_variants(
         used_words.add(p.original)
         texts.add(new)
         variants.append(Variant(text=new, kind="edit", original=p.original, altered=p.altered))
-    for kind, names in ENTITIES.items():
-        for i, name in enumerate(names):
-            flags = 0 if kind == "gene" else re.IGNORECASE  # gene symbols are case-sensitive
-            if _sub_all(statement, name, name, flags) is None:
-                continue
-            swaps = [names[(i + k) % len(names)] for k in range(1, len(names))]
-            made = 0
-            for other in swaps:
-                if len(variants) >= max_variants or made >= max_entity_swaps:
-                    break
-                if _sub_all(statement, other, other, flags) is not None:
-                    continue  # already named: the swap would merge two entities
-                new = _sub_all(statement, name, other, flags, canonical=True)
-                if new is None or new in texts:
-                    continue
-                texts.add(new)
-                made += 1
-                variants.append(
-                    Variant(text=new, kind=f"entity:{kind}", original=name, altered=other)
-                )
+    for swap in entity_swaps(statement, max_entity_swaps):
+        if len(variants) >= max_variants:
+            break
+        if swap.text in texts:
+            continue
+        texts.add(swap.text)
+        variants.append(
+            Variant(
+                text=swap.text,
+                kind=f"entity:{swap.kind}",
+                original=swap.original,
+                altered=swap.altered,
+            )
+        )
     return variants
 
 

@@ -69,6 +69,10 @@ def test_neuroquery_peaks_render_as_readable_text(data_dir: Path) -> None:
     assert "19 activation peaks in MNI space" in doc.text
     assert "(-49, 8, 30) left" in doc.text and "(41, 15, 34) right" in doc.text
     assert "and 7 more" in doc.text  # 19 peaks, 12 shown
+    # the peaks in words: Harvard-Oxford regions, most peaks first
+    assert "Its peaks fall in left paracingulate gyrus (3), left lateral occipital cortex (2)" in (
+        doc.text
+    )
 
 
 def test_pmc_abstracts_skip_and_count_records_without_abstract(data_dir: Path) -> None:

@@ -16,11 +16,11 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from brainweave.agents.base import DomainAgent, FindingsOut, extractive
 from brainweave.agents.builtin import ClinicalAgent, GeneticsAgent, NeuroimagingAgent
 from brainweave.agents.conformance import check_agent, sample_hits
-from brainweave.agents.entities import find_entities
 from brainweave.agents.llm import LLM, LLMError, extract_json, make_chat_model, strip_think
 from brainweave.agents.models import Finding
 from brainweave.agents.registry import AgentRegistry
 from brainweave.errors import ConfigError
+from brainweave.knowledge import find_entities, label
 from brainweave.settings import LLMSettings, load_settings
 from tests.fakes import one_context
 
@@ -51,19 +51,21 @@ class Recorder(BaseChatModel):
 
 
 # ----- entities -----------------------------------------------------------------------
-def test_entities_canonical_names_and_genes() -> None:
+def test_entities_are_vocabulary_ids_with_readable_labels() -> None:
     got = find_entities(
-        "APOE e4 and PSEN1 carriers show hippocampal atrophy on MRI in Alzheimer disease"
+        "APOE e4 and PSEN1 carriers show hippocampal atrophy on MRI in Alzheimer's disease"
     )
-    assert "gene:APOE" in got and "gene:PSEN1" in got
-    assert "region:hippocampus" in got and "condition:Alzheimer's disease" in got
-    assert not any(e in got for e in ("gene:MRI", "gene:AD"))
+    assert "NCBIGene:348" in got and "NCBIGene:5663" in got  # APOE, PSEN1
+    assert "region:hippocampus" in got and "HP:0410170" in got  # hippocampal atrophy
+    assert "HP:0002511" in got and label("HP:0002511") == "Alzheimer disease"
+    assert {label(e) for e in got} >= {"APOE", "PSEN1", "hippocampus"}
+    assert not any(label(e) in ("MRI", "AD") for e in got)
 
 
 def test_entities_ignore_abbreviations_that_are_not_genes() -> None:
     got = find_entities("FDG PET and fMRI in STD clinics (NCT01234567), COVID-19 and ADHD")
-    assert [e for e in got if e.startswith("gene:")] == []
-    assert "condition:ADHD" in got
+    assert [e for e in got if e.startswith("NCBIGene:")] == []
+    assert got == ["HP:0007018"] and label(got[0]) == "Attention deficit hyperactivity disorder"
 
 
 # ----- LLM output handling ------------------------------------------------------------
@@ -171,7 +173,7 @@ def test_summarise_maps_labels_to_passage_ids() -> None:
     (f,) = findings
     assert f.passage_ids == [hits[0].passage_id, hits[1].passage_id]
     assert f.id == "genetics:r2:1" and f.round == 2 and not f.extractive
-    assert "gene:APOE" in f.entities and "region:hippocampus" in f.entities
+    assert "NCBIGene:348" in f.entities and "region:hippocampus" in f.entities  # APOE
 
 
 def test_summarise_rejects_invented_citations_then_falls_back_to_extractive() -> None:
@@ -223,13 +225,19 @@ def test_requery_looks_up_other_domains_entities() -> None:
         claim="Hippocampal atrophy precedes memory decline in Alzheimer's disease.",
         passage_ids=["p#0"],
         agent="neuroimaging",
-        entities=["condition:Alzheimer's disease", "region:hippocampus"],
+        entities=find_entities(
+            "Hippocampal atrophy precedes memory decline in Alzheimer's disease."
+        ),
     )
-    assert GeneticsAgent().requery("q", [imaging]) == ["genes associated with Alzheimer's disease"]
+    assert GeneticsAgent().requery("q", [imaging]) == [
+        "genes associated with Alzheimer disease",
+        "genes associated with Hippocampal atrophy",
+    ]
     assert NeuroimagingAgent().requery("q", [imaging]) == []  # its own domain
     clinical = imaging.model_copy(update={"domain": "clinical", "agent": "clinical"})
     assert NeuroimagingAgent().requery("q", [clinical]) == [
-        "brain imaging of Alzheimer's disease",
+        "brain imaging of Alzheimer disease",
+        "brain imaging of Hippocampal atrophy",
         "brain imaging of hippocampus",
     ]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from brainweave.agents.entities import find_entities
 from brainweave.agents.fake_llm import FakeChatModel
 from brainweave.agents.llm import LLM
 from brainweave.agents.models import Finding
 from brainweave.graphs.state import add_numbers, merge_by_id, union_lists
 from brainweave.graphs.synthesis import link_findings, synthesise, verify
+from brainweave.knowledge import find_entities, label
 
 
 def finding(fid: str, domain: str, claim: str, pid: str | None = None) -> Finding:
@@ -30,6 +30,16 @@ X = finding("x1", "clinical", "Levodopa improves gait in Parkinson's disease.")
 RETRIEVED = {p for f in (G, M, C, X) for p in f.passage_ids}
 
 
+def test_a_shared_word_is_not_a_bridge_a_shared_entity_is() -> None:
+    brain = finding("i2", "neuroimaging", "Brain atrophy on MRI tracks cognitive decline.")
+    muscle = finding("c2", "clinical", "Muscle atrophy limits walking after the ICU stay.")
+    assert brain.entities and muscle.entities and not set(brain.entities) & set(muscle.entities)
+    assert link_findings([brain, muscle], "atrophy") == []
+    cerebral = finding("c3", "clinical", "Patients with brain atrophy needed more help at home.")
+    (linked,) = link_findings([brain, cerebral], "atrophy")
+    assert [label(e) for e in linked.bridge] == ["Brain atrophy"]
+
+
 def test_direct_and_chained_links() -> None:
     sets = link_findings([G, M, C, X], "APOE and hippocampal atrophy")
     members = [tuple(f.id for f in s.findings) for s in sets]
@@ -38,7 +48,7 @@ def test_direct_and_chained_links() -> None:
     assert ("c1", "g1", "i1") in members  # A-B-C: genetics and clinical share nothing
     chain = next(s for s in sets if len(s.findings) == 3)
     assert chain.domains == ["clinical", "genetics", "neuroimaging"]
-    assert set(chain.bridge) == {"condition:Alzheimer's disease", "region:hippocampus"}
+    assert {label(e) for e in chain.bridge} == {"Alzheimer disease", "hippocampus"}
     assert sets[0] is chain  # three domains rank first
     assert all("x1" not in m for m in members)  # nothing links the levodopa finding
 
@@ -88,7 +98,7 @@ def test_unusable_llm_answers_fall_back_to_a_template() -> None:
     assert dropped == {}
     (h,) = hyps
     assert h.phrased_by == "template" and problems and "F7" in problems[0]
-    assert h.statement.startswith("Alzheimer's disease links the genetics finding that")
+    assert h.statement.startswith("Alzheimer disease links the genetics finding that")
     assert h.finding_ids == ["g1", "i1"]
 
 
@@ -149,7 +159,12 @@ def _exchange(findings: list[Finding], round_: int, max_rounds: int = 3) -> dict
 def test_exchange_sends_new_findings_and_queries_to_the_other_agents() -> None:
     up = _exchange([M.model_copy(update={"round": 0})], 0)
     assert up["round"] == 1
-    assert up["pending"] == {"genetics": ["genes associated with Alzheimer's disease"]}
+    assert up["pending"] == {
+        "genetics": [
+            "genes associated with Alzheimer disease",
+            "genes associated with Hippocampal atrophy",  # a phenotype: HPO-annotated genes
+        ]
+    }
     (msg,) = up["messages"]  # type: ignore[misc]
     assert (msg.sender, msg.recipient, msg.findings) == (
         "neuroimaging",

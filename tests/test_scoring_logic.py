@@ -149,17 +149,30 @@ def test_variants_flip_the_result_direction_and_keep_case() -> None:
     assert len(set(texts)) == len(texts) <= 8
 
 
-def test_entity_swaps_keep_the_entity_names_own_case() -> None:
-    texts = [v.text for v in make_variants("Gait worsened in Parkinson's disease.")]
-    assert "Gait worsened in amyotrophic lateral sclerosis." in texts
-    assert "Gait worsened in Huntington's disease." in texts
-    texts = [v.text for v in make_variants("Hippocampus volume is reduced in epilepsy.")]
-    assert "Amygdala volume is reduced in epilepsy." in texts  # sentence start
+def test_region_swaps_take_a_neighbouring_atlas_region() -> None:
+    vs = make_variants("Hippocampus volume is reduced in epilepsy.")
+    regions = [v for v in vs if v.kind == "entity:region"]
+    # Harvard-Oxford neighbours of the hippocampus, capitalised at the sentence start
+    assert {v.text for v in regions} == {
+        "Parahippocampal gyrus volume is reduced in epilepsy.",
+        "Amygdala volume is reduced in epilepsy.",
+    }
+    caudate = make_variants("Dopamine release in the caudate fell.")
+    assert "Dopamine release in the nucleus accumbens fell." in [v.text for v in caudate]
 
 
-def test_gene_swaps_are_case_sensitive() -> None:
+def test_disease_swaps_are_another_disease_not_a_subtype() -> None:
+    vs = [v for v in make_variants("Gait worsened in Parkinson's disease.")]
+    swaps = [v for v in vs if v.kind == "entity:disease"]
+    assert swaps and all(v.original == "Parkinson's disease" for v in swaps)
+    assert not any("parkinson disease" in v.altered.lower() for v in swaps)
+
+
+def test_gene_swaps_are_case_sensitive_and_stay_in_the_family() -> None:
     texts = [v.text for v in make_variants("SNCA variants raise risk in older adults.")]
-    assert any(t.startswith(("LRRK2", "GBA")) for t in texts)
+    assert "SNCB variants raise risk in older adults." in texts
+    texts = [v.text for v in make_variants("PSEN1 mutations cause early-onset dementia.")]
+    assert "PSEN2 mutations cause early-onset dementia." in texts
     assert make_variants("The snca of the weather is nice.") == []
 
 

@@ -166,8 +166,11 @@ class Card(BaseModel):
 
 
 def entity_name(entity: str) -> str:
-    """'gene:APOE' -> 'APOE' (entity ids are 'kind:name'; plain names pass)."""
-    return entity.split(":", 1)[1] if ":" in entity else entity
+    """An entity id's readable name ('NCBIGene:348' -> 'APOE', 'gene:APOE' -> 'APOE');
+    plain names pass (brainweave.knowledge.label)."""
+    from brainweave import knowledge
+
+    return knowledge.label(entity) if ":" in entity else entity
 
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")

@@ -90,12 +90,13 @@ def quiet_libraries() -> None:
 
 
 def _register() -> None:
-    from brainweave.cli import corpus, index, search
+    from brainweave.cli import corpus, entities, index, search
     from brainweave.cli.common import Command
 
     app.add_typer(index.app, name="index")
     app.add_typer(corpus.app, name="corpus")
     app.command("search", epilog=search.EXAMPLES, cls=Command)(search.search)
+    app.command("entities", cls=Command)(entities.entities)
     from brainweave.cli import bench, models, plausibility
 
     app.add_typer(bench.app, name="bench")

@@ -89,6 +89,8 @@ def list_sources(
         capped = capped_note(manifests[d])
         if capped:
             output.note(f"{d}: {capped}")
+    if output.is_terminal():  # piped output stays the sources' rows
+        _echo_vocabularies()
     typer.echo(f"data directory: {settings.resolved_data_dir}")
 
 
@@ -120,6 +122,16 @@ def _plain_list(rows: list[dict[str, Any]], all_domains: list[str]) -> None:
             where = "" if r["present"] else "  [file missing]"
             typer.echo(f"  {r['source']}: {counts}{where}")
             typer.echo(f"    licence: {r['license']}")
+
+
+def _echo_vocabularies() -> None:
+    """The knowledge layer's vocabularies (corpora/vocabularies.toml), with versions."""
+    from brainweave.corpora import builtin_vocabularies
+
+    output.table(
+        ["vocabulary", "kind", "version", "licence"],
+        [[v.name, v.kind, v.version, v.license] for v in builtin_vocabularies()],
+    )
 
 
 @app.command("add", cls=Command)

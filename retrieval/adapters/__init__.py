@@ -24,7 +24,7 @@ Adapter = Callable[[Record, Source], Document]
 ADAPTERS: dict[str, Adapter] = {}
 
 #: Bump when an adapter's output changes, so existing indexes are rebuilt.
-ADAPTER_VERSION = 1
+ADAPTER_VERSION = 2  # 2: NeuroQuery cards name the atlas regions of their peaks
 
 
 class SkipRecord(Exception):

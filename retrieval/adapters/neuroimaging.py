@@ -30,6 +30,17 @@ def render_peaks(peaks: list[list[float]], limit: int = MAX_PEAKS_SHOWN) -> str:
     return text
 
 
+def peak_regions(peaks: list[list[float]]) -> str:
+    """The Harvard-Oxford regions the peaks fall in, in words: 'left caudate (3),
+    right putamen (2)' (brainweave.knowledge.mni)."""
+    from brainweave.knowledge import mni
+
+    try:
+        return mni.describe([p[:3] for p in peaks if len(p) >= 3])
+    except (TypeError, ValueError):
+        return ""
+
+
 @adapter("neuroquery_study")
 def neuroquery_study(rec: Record, source: Source) -> Document:
     pmid = str(int(rec["pmid"]))
@@ -42,6 +53,9 @@ def neuroquery_study(rec: Record, source: Source) -> Document:
     if peaks:
         n_left = sum(1 for p in peaks if float(p[0]) < -2)
         n_right = sum(1 for p in peaks if float(p[0]) > 2)
+        regions = peak_regions(peaks)
+        if regions:
+            sentences.append(f"Its peaks fall in {regions}.")
         sentences.append(
             f"It reports {len(peaks)} activation peaks in MNI space "
             f"({n_left} left, {n_right} right hemisphere): {render_peaks(peaks)}."

@@ -1,12 +1,6 @@
-"""Named entities that bridge domains: genes, brain regions, conditions and
-phenotypes, interventions, transmitters.
-
-A small curated lexicon (aliases mapped to one canonical name) plus gene
-symbols. Literature-based discovery (Swanson's A-B-C method) links findings
-from separate literatures through the entities they share; these are the
-entities the controller links on. ``find_entities`` returns ``kind:name``
-strings, sorted and unique.
-"""
+"""BASELINE ONLY: the hand-written lexicon brainweave used before the knowledge layer
+(agents/entities.py at commit 1cbb2ba), kept verbatim for benchmarks/entities.py to
+compare against. Nothing in the package imports it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,186 @@
+"""Benchmark the knowledge layer's entities against the hand-written lexicon it replaced.
+
+    python benchmarks/entities.py [--data ../shared/data] [--per-domain 400] [--no-embed]
+
+Prints, in one run:
+- coverage: per domain, the share of passages with at least one grounded entity and the
+  entities per passage, before (benchmarks/baseline_lexicon.py, the old agents/entities.py)
+  and after (brainweave.knowledge). A "passage" here is the first 1,200 characters of a
+  randomly drawn document as its adapter renders it (about one 256-token chunk);
+- precision and recall of the matcher against tests/data/entity_labels.jsonl (passages
+  labelled by reading them; entity sets per passage, negated mentions left out);
+- throughput of annotation (passages/s) before and after, and its share of an index
+  build, against the packaged all-MiniLM-L6-v2 embedding the same passages
+  (the build's dominant cost) unless --no-embed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+PASSAGE_CHARS = 1200
+
+
+def draw(data: Path, per_domain: int, seed: int) -> dict[str, list[tuple[str, str]]]:
+    from brainweave.corpora import builtin_sources
+    from brainweave.retrieval.ingest import iter_documents
+
+    rng = random.Random(seed)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for domain in ("genetics", "neuroimaging", "clinical"):
+        docs = []
+        for s in builtin_sources():
+            if s.domain == domain:
+                docs += [
+                    (d.id, d.title + "\n" + d.text[:PASSAGE_CHARS])
+                    for d in iter_documents(s, data, skip_bad=True)
+                ]
+        out[domain] = rng.sample(docs, min(per_domain, len(docs)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--per-domain", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-embed", action="store_true")
+    args = ap.parse_args()
+
+    import baseline_lexicon as before
+
+    from brainweave import knowledge
+
+    print(f"load average: {os.getloadavg()[0]:.2f} (1 min), cpus: {os.cpu_count()}")
+    t0 = time.perf_counter()
+    kn = knowledge.load(args.data, cache=False)
+    print(f"vocabularies built in {time.perf_counter() - t0:.1f}s: {len(kn.entities):,} entities")
+    for i in kn.infos:
+        print(f"  {i.name:22s} {i.entities:>7,}  {i.version}")
+    t0 = time.perf_counter()
+    kn = knowledge.load(args.data)
+    print(f"(then from the process cache in {time.perf_counter() - t0:.2f}s)")
+
+    sample = draw(args.data, args.per_domain, args.seed)
+    texts = [t for docs in sample.values() for _, t in docs]
+    print(
+        f"\n## coverage ({args.per_domain} random documents per domain, "
+        f"first {PASSAGE_CHARS} characters)"
+    )
+    print(
+        f"{'domain':14s} {'before: covered':>16s} {'ents/passage':>13s} "
+        f"{'after: covered':>15s} {'ents/passage':>13s}"
+    )
+    for domain, docs in sample.items():
+        b = [set(before.find_entities(t)) for _, t in docs]
+        a = [{m.entity_id for m in kn.find(t) if not m.negated} for _, t in docs]
+        n = len(docs)
+        print(
+            f"{domain:14s} {sum(1 for x in b if x) / n:>16.1%} {sum(map(len, b)) / n:>13.2f} "
+            f"{sum(1 for x in a if x) / n:>15.1%} {sum(map(len, a)) / n:>13.2f}"
+        )
+        kinds = Counter(kn.entities[e].kind for x in a for e in x if e in kn.entities)
+        print(f"{'':14s} after, by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+
+    print("\n## precision / recall on the labelled sample (tests/data/entity_labels.jsonl)")
+    labels_path = REPO / "tests" / "data" / "entity_labels.jsonl"
+    lines = [json.loads(x) for x in labels_path.read_text(encoding="utf-8").splitlines()]
+    head, rows = lines[0], lines[1:]
+    wanted = {r["doc_id"]: r for r in rows}
+    from brainweave.corpora import builtin_sources
+    from brainweave.retrieval.ingest import iter_documents
+
+    texts_by_id: dict[str, str] = {}
+    for s in builtin_sources():
+        for d in iter_documents(s, args.data, skip_bad=True):
+            if d.id in wanted:
+                texts_by_id[d.id] = d.text[: head["chars"]]
+    for which in ("development", "held-out"):
+        subset = {k: r for k, r in wanted.items() if r.get("set") == which}
+        if not subset:
+            continue
+        tp = fp = fn = 0
+        per_kind: dict[str, Counter[str]] = {}
+        for doc_id, r in subset.items():
+            gold = set(r["gold"])
+            got = {m.entity_id for m in kn.find(texts_by_id[doc_id]) if not m.negated}
+            for e in gold | got:
+                k = kn.entities[e].kind if e in kn.entities else "unlisted"
+                c = per_kind.setdefault(k, Counter())
+                c["tp" if e in gold and e in got else "fp" if e in got else "fn"] += 1
+            tp += len(gold & got)
+            fp += len(got - gold)
+            fn += len(gold - got)
+        print(
+            f"{which}: {len(subset)} passages, {tp + fn} labelled entities: "
+            f"precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} "
+            f"(tp {tp}, fp {fp}, fn {fn})"
+        )
+        for k, c in sorted(per_kind.items()):
+            print(f"  {k:12s} tp {c['tp']:3d}  fp {c['fp']:3d}  fn {c['fn']:3d}")
+
+    print(f"\n## throughput ({len(texts)} passages)")
+    t0 = time.perf_counter()
+    for t in texts:
+        before.find_entities(t)
+    b_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t in texts:
+        kn.find(t)
+    a_s = time.perf_counter() - t0
+    print(f"before (regex lexicon): {len(texts) / b_s:,.0f} passages/s")
+    print(
+        f"after (Aho-Corasick, all vocabularies): {len(texts) / a_s:,.0f} passages/s "
+        f"({a_s / b_s:.2f}x the baseline's time)"
+    )
+    import tempfile
+
+    from brainweave.knowledge import graph
+
+    t0 = time.perf_counter()
+    annotated = graph.annotate(kn, ((t.split("\n", 1)[0], t) for t in texts))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "passages.sqlite"
+        summary = graph.write(db, kn, annotated)
+    w_s = time.perf_counter() - t0
+    print(
+        f"annotate + statistics + store (mentions, entity_stats, comentions in sqlite): "
+        f"{len(texts) / w_s:,.0f} passages/s ({summary['mentions']:,} mentions, "
+        f"{summary['comention_pairs']:,} co-mention pairs)"
+    )
+    a_s = max(a_s, w_s)  # the build pays all of it
+    quiet = 45.3  # passages/s: README, "Embedding", all-MiniLM-L6-v2 on a quiet machine
+    print(
+        f"against the README's quiet-machine embedding rate ({quiet} passages/s), the "
+        f"annotation adds {quiet * a_s / len(texts):.1%} to the embedding time of a build"
+    )
+    if not args.no_embed:
+        from brainweave.retrieval.embedder import load_embedder
+        from brainweave.settings import load_settings
+
+        emb = load_embedder(load_settings().embedder)
+        part = texts[:256]
+        emb.embed(part[:8])
+        t0 = time.perf_counter()
+        emb.embed(part)
+        e_s = (time.perf_counter() - t0) / len(part)
+        per = a_s / len(texts)
+        print(f"embedding with {emb.name}: {1 / e_s:,.1f} passages/s")
+        print(
+            f"annotation's share of embedding + annotation: {per / (per + e_s):.1%} "
+            f"(annotation adds {per / e_s:.1%} to the embedding time)"
+        )
+
+
+if __name__ == "__main__":
+    main()

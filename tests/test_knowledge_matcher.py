@@ -1,0 +1,96 @@
+"""The matcher on hand-written sentences: English-word symbols, abbreviations,
+adjectival regions, overlapping names, negation."""
+
+from __future__ import annotations
+
+import pytest
+
+from brainweave import knowledge
+
+
+@pytest.fixture(scope="module")
+def kn() -> knowledge.Knowledge:
+    from tests.conftest import DATA_DIR
+
+    return knowledge.load(DATA_DIR)
+
+
+def found(kn: knowledge.Knowledge, text: str) -> list[tuple[str, str]]:
+    return [(m.text, kn.entities[m.entity_id].name) for m in kn.find(text)]
+
+
+def test_gene_symbols_that_are_english_words_need_gene_context(kn: knowledge.Knowledge) -> None:
+    assert found(kn, "The cat sat on the mat and we set a max.") == []
+    assert found(kn, "Patients had a CAT scan at REST; the SET was long.") == []
+    hits = found(kn, "Mutations in the CAT gene lower catalase activity.")
+    assert ("CAT", "CAT") in hits and ("catalase", "CAT") in hits
+    assert ("REST", "REST") in found(kn, "REST expression represses neuronal genes.")
+    assert [m.how for m in kn.find("TH expression was lost")] == ["symbol+context"]
+
+
+def test_plain_symbols_match_case_sensitively(kn: knowledge.Knowledge) -> None:
+    assert found(kn, "APOE and PSEN1 carriers; Trem2 knockout mice") == [
+        ("APOE", "APOE"),
+        ("PSEN1", "PSEN1"),
+        ("Trem2", "TREM2"),
+    ]
+    assert found(kn, "the apoe of it") == []
+
+
+def test_abbreviations_defined_in_the_text(kn: knowledge.Knowledge) -> None:
+    ms = kn.find("Frontotemporal dementia (FTD) is common. Later, FTD patients declined.")
+    assert [(m.text, m.how) for m in ms] == [
+        ("Frontotemporal dementia", "name"),
+        ("FTD", "abbreviation"),
+        ("FTD", "abbreviation"),
+    ]
+    assert len({m.entity_id for m in ms}) == 1
+    # CP is a gene symbol (ceruloplasmin), but here it was defined as cerebral palsy
+    ms = kn.find("Children with cerebral palsy (CP) walk less. CP severity varied.")
+    assert {kn.entities[m.entity_id].name for m in ms} == {"Cerebral palsy"}
+    # an abbreviation defined as something that is not an entity is never a gene
+    assert found(kn, "principal component (PC) analysis showed PC loadings") == []
+
+
+def test_adjectival_and_short_region_forms(kn: knowledge.Knowledge) -> None:
+    names = [n for _, n in found(kn, "striatal dopamine and hippocampal volume; DLPFC and ACC")]
+    assert names == [
+        "striatum",
+        "dopamine",
+        "hippocampus",
+        "dorsolateral prefrontal cortex",
+        "anterior cingulate cortex",
+    ]
+    assert ("locus coeruleus", "locus coeruleus") in found(kn, "noradrenergic locus coeruleus")
+
+
+def test_overlapping_names_longest_wins_and_words_do_not_bridge(
+    kn: knowledge.Knowledge,
+) -> None:
+    brain = kn.find("brain atrophy")
+    muscle = kn.find("muscle atrophy")
+    assert [m.text for m in brain] == ["brain atrophy"] and [m.text for m in muscle] == [
+        "muscle atrophy"
+    ]
+    assert brain[0].entity_id != muscle[0].entity_id
+    # a region inside a phenotype is named too, so the phenotype links to imaging
+    ids = {m.entity_id for m in kn.find("hippocampal sclerosis")}
+    assert "region:hippocampus" in ids and len(ids) == 2
+
+
+def test_diseases_the_old_lexicon_missed(kn: knowledge.Knowledge) -> None:
+    names = [n for _, n in found(kn, "Tourette syndrome, restless legs and cerebral palsy")]
+    assert names == ["Gilles de la tourette syndrome", "Restless legs", "Cerebral palsy"]
+    assert found(kn, "Parkinson's disease")[0][0] == "Parkinson's disease"
+
+
+def test_negated_mentions_are_flagged_not_dropped(kn: knowledge.Knowledge) -> None:
+    ms = kn.find("There were no seizures, tremor or ataxia, but dystonia was seen.")
+    assert [(m.text, m.negated) for m in ms] == [
+        ("seizures", True),
+        ("tremor", True),
+        ("ataxia", True),
+        ("dystonia", False),
+    ]
+    assert knowledge.find_entities("no seizures") == []
+    assert knowledge.find_entities("no seizures", negated=True) == ["HP:0001250"]
