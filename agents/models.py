@@ -23,7 +23,9 @@ class Finding(_Model):
     extractive: bool = Field(
         False, description="the claim is a retrieved sentence verbatim (LLM output unusable)"
     )
-    entities: list[str] = Field(default_factory=list, description="'kind:name' entities named")
+    entities: list[str] = Field(
+        default_factory=list, description="ids of the entities it names (brainweave.knowledge)"
+    )
 
 
 class Message(_Model):

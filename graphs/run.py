@@ -246,8 +246,12 @@ def _context(
 ) -> tuple[RunContext, Any, list[AgentIssue]]:
     """The run's context: its agents (broken plugins reported), the shared retriever,
     a fresh LLM wrapper over the shared chat model, the shared scorer."""
+    from brainweave import knowledge
     from brainweave.retrieval.service import no_usable_index
 
+    # match findings with the vocabularies the indexes were annotated with (the corpora's
+    # genes and trial interventions join the packaged ones)
+    knowledge.configure(s.resolved_data_dir if s.resolved_data_dir.is_dir() else None)
     registry = svc.registry()
     agents, issues = registry.load(names or s.agents.enabled or None)
     if not agents:
