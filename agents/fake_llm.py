@@ -6,7 +6,8 @@ by reading them, as a careful but unimaginative model would:
 - ``TASK: findings``: the first sentence of each listed passage, as JSON, citing
   that passage's label;
 - ``TASK: hypothesis``: one statement joining the bridge entities and the
-  listed findings, citing every finding id.
+  listed findings, citing every finding id;
+- ``TASK: reword``: the hypothesis it is given, unchanged.
 
 Any other prompt gets ``{}``. It is a LangChain ``BaseChatModel``, so the code
 under test is the code that runs with a real model.
@@ -60,6 +61,9 @@ def fake_answer(prompt: str, max_findings: int = 3) -> str:
         ]
         statement = _words(f"{names} links {' and '.join(parts)}", 238) + "."
         return json.dumps({"statement": statement, "finding_ids": [f for f, _, _ in findings]})
+    if "TASK: reword" in prompt:  # keeps the sentence it is given, as a cautious model would
+        m = re.search(r"^Hypothesis:\s*(.+)$", prompt, re.M)
+        return json.dumps({"statement": m.group(1).strip()}) if m else "{}"
     return "{}"
 
 

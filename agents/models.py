@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -119,6 +119,38 @@ _LEGACY_HYPOTHESIS_SCORE_FIELDS = (
 )
 
 
+class Edge(_Model):
+    """One edge of a hypothesis's chain: subject -relation-> object, and what backs it."""
+
+    subject: str = Field(description="entity id")
+    subject_label: str
+    relation: str = Field(description="'associated with', 'increased', 'reduced', ...")
+    object: str = Field(description="entity id")
+    object_label: str
+    direction: str | None = Field(None, description="the direction words the cited sentence uses")
+    domain: str | None = Field(None, description="the domain of the backing passage")
+    passage_id: str | None = Field(None, description="a retrieved passage naming both entities")
+    sentence: str | None = Field(None, description="the cited sentence")
+    source: str = Field("passage", description="'passage' or a curated source")
+    via: str | None = Field(None, description="the disease that links a curated edge")
+
+
+class Novelty(_Model):
+    """Whether a hypothesis's end-to-end link (A to C) is already stated somewhere."""
+
+    status: Literal["known", "bridged"]
+    a: str
+    c: str
+    passages: list[str] = Field(
+        default_factory=list, description="passages naming A and C together (cited)"
+    )
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="per domain, passages naming A and C together"
+    )
+    linking_terms: int = Field(0, description="B-terms linking A and C in the retrieved evidence")
+    checked: list[str] = Field(default_factory=list, description="domain indexes searched")
+
+
 class Hypothesis(_Model):
     """A candidate cross-domain hypothesis, its citations and its scores."""
 
@@ -130,7 +162,12 @@ class Hypothesis(_Model):
     bridge: list[str] = Field(
         default_factory=list, description="the shared entities that link its findings"
     )
-    phrased_by: str = Field("template", description="'llm' or 'template'")
+    phrased_by: str = Field(
+        "template", description="'llm', 'template' or 'structure' (shown as its chain)"
+    )
+    edges: list[Edge] = Field(default_factory=list, description="its typed chain, A -> B -> C")
+    novelty: Novelty | None = None
+    link_score: float | None = Field(None, description="the discovery ranking's score")
     scores: Scores = Field(default_factory=Scores)
     rank: int | None = None
 

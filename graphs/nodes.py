@@ -186,11 +186,13 @@ def synthesise(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
     t0 = time.perf_counter()
     n_calls = len(getattr(ctx.llm, "calls", []))
-    hyps, dropped, problems = synthesis.synthesise(
+    findings = state.get("findings", [])
+    hyps, dropped, problems = synthesis.discover(
         ctx.llm,
         state["question"],
-        state.get("findings", []),
-        set(state.get("passages", {})),
+        findings,
+        {pid: h.model_dump() for pid, h in state.get("passages", {}).items()},
+        evidence_graphs(ctx.retriever, {f.domain for f in findings}),
         ctx.max_hypotheses,
         retry_ungrounded=ctx.retry_ungrounded,
     )
@@ -202,6 +204,18 @@ def synthesise(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "llm_calls": _calls_since(ctx.llm, n_calls, "synthesis"),
         "timings": {"synthesis": time.perf_counter() - t0},
     }
+
+
+def evidence_graphs(retriever: Any, domains: set[str]) -> dict[str, Any]:
+    """Each domain index's evidence graph (stored mentions), where it can be opened."""
+    out: dict[str, Any] = {}
+    store = getattr(retriever, "store", None)
+    for d in sorted(domains):
+        try:
+            out[d] = store.evidence_graph(d)  # type: ignore[union-attr]
+        except Exception as err:  # no store or no mentions: discovery uses the run's passages
+            log.info("no evidence graph for %s: %s", d, err)
+    return out
 
 
 def evidence_for(hyp: Hypothesis, findings: list[Finding]) -> str:

@@ -26,3 +26,14 @@ Question: {question}
 Bridge: {bridge}
 Findings:
 {findings}"""
+
+# Rewording a chain phrased from its structure: the grounding check still applies.
+REWORD = """TASK: reword
+Rewrite the hypothesis below as ONE clear, testable sentence. Keep every named gene,
+brain region, condition and intervention, keep the direction words (increased,
+reduced, protects against, ...), and add no other entity.
+Answer with JSON only: {{"statement": "..."}}
+
+Question: {question}
+Chain: {chain}
+Hypothesis: {statement}"""

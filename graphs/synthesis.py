@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from brainweave import knowledge
 from brainweave.agents.extractive import clip, lower_first
 from brainweave.agents.llm import FinalAnswer
-from brainweave.agents.models import Finding, Hypothesis
+from brainweave.agents.models import Edge, Finding, Hypothesis
 from brainweave.graphs import prompts
 
 log = logging.getLogger(__name__)
@@ -274,3 +274,160 @@ def synthesise(
             )
         )
     return out, dict(dropped), problems
+
+
+# ---- discovery: ranked A-B-C paths phrased as typed claims (brainweave.graphs.discovery) ----
+
+
+class RewordOut(BaseModel):
+    statement: str = Field(min_length=12, max_length=STATEMENT_CHARS)
+
+
+def _edge(net: Any, e: Any, subject: str, obj: str) -> Edge:
+    """The typed edge subject -> object, its direction words from the cited sentence."""
+    from brainweave.graphs import claims
+
+    if e.domain == "curated":
+        return Edge(
+            subject=subject,
+            subject_label=knowledge.label(subject),
+            relation="associated with",
+            object=obj,
+            object_label=knowledge.label(obj),
+            direction=None,
+            domain=None,
+            passage_id=None,
+            source="HPO annotations",
+            via=e.via,
+        )
+    best = max(e.passages, key=lambda p: (float(net.passages[p].get("score") or 0.0), p))
+    text = str(net.passages[best].get("text", ""))
+    sentence = claims.sentence_with(text, subject, obj)
+    word = claims.direction(sentence, subject, obj)
+    return Edge(
+        subject=subject,
+        subject_label=knowledge.label(subject),
+        relation=word,
+        object=obj,
+        object_label=knowledge.label(obj),
+        direction=word if word != "associated with" or sentence else None,
+        domain=e.domain,
+        passage_id=best,
+        sentence=clip(sentence, 400) if sentence else None,
+    )
+
+
+def _reword(llm: Any, question: str, statement: str, chain: str, check: Any) -> str:
+    out = llm.structured(
+        prompts.SYNTH_SYSTEM,
+        prompts.REWORD.format(question=question, chain=chain, statement=statement),
+        RewordOut,
+        purpose="synthesis",
+        check=check,
+        max_tokens=STATEMENT_TOKENS,
+    )
+    return tidy(out.statement)
+
+
+def discover(
+    llm: Any,
+    question: str,
+    findings: Sequence[Finding],
+    passages: Mapping[str, Mapping[str, Any]],
+    graphs: Mapping[str, Any] | None = None,
+    max_hypotheses: int = 8,
+    retry_ungrounded: bool = False,
+) -> tuple[list[Hypothesis], dict[str, int], list[str]]:
+    """Hypotheses from the ranked A-B-C paths of the retrieved evidence.
+
+    Each is a typed chain (:class:`Edge` per link, direction words from the cited
+    sentence), phrased from its structure by template, optionally reworded by the
+    LLM; every statement passes :func:`brainweave.graphs.grounding.check` against
+    the passages it cites, else the LLM's wording is dropped for the template and
+    a template that fails is shown as its structure. Each carries its novelty.
+    Returns the hypotheses, counts by reason (rejected wordings and dropped paths)
+    and the LLM problems met.
+    """
+    from brainweave.graphs import claims, discovery, grounding, novelty
+
+    graphs = dict(graphs or {})
+    named = grounding.named_by_passages(passages)
+    kn = knowledge.default()
+    linkable = {
+        pid: {m.entity_id for m in kn.find(grounding.passage_text(p)) if not m.negated}
+        for pid, p in passages.items()
+    }
+    net = discovery.Net(passages, linkable, graphs)
+    q_ents = discovery.question_entities(question)
+    ranked = discovery.rank_paths(net, q_ents, limit=max_hypotheses * 2)
+    counts: Counter[str] = Counter()
+    problems: list[str] = []
+    cited_by: dict[str, list[Finding]] = {}
+    for f in findings:
+        for pid in f.passage_ids:
+            cited_by.setdefault(pid, []).append(f)
+    domain_of = {pid: str(p.get("domain", "")) for pid, p in passages.items()}
+    scored: list[tuple[float, Hypothesis]] = []
+    for path in ranked:
+        a, b, c = path.nodes
+        edges = [_edge(net, path.edges[0], a, b), _edge(net, path.edges[1], b, c)]
+        cited = list(dict.fromkeys(p for e in path.edges for p in e.passages))
+        fids = list(dict.fromkeys(f.id for pid in cited for f in cited_by.get(pid, [])))
+        domains = sorted({domain_of[p] for p in cited if domain_of.get(p)})
+        if len(domains) < 2:
+            counts["single_domain"] += 1
+            continue
+        if len(fids) < 2:  # no two findings of the run cite its passages
+            counts["uncited"] += 1
+            continue
+        statement = claims.phrase_chain(edges)
+        how = "template"
+        rejected = grounding.check(statement, cited, named, question, [b])
+        if rejected is not None:
+            counts[f"template_{rejected.reason}"] += 1
+            statement, how = claims.structure(edges), "structure"
+        elif llm is not None:
+
+            def check(out: RewordOut, cited: list[str] = cited, b: str = b) -> None:
+                problem = grounding.check(tidy(out.statement), cited, named, question, [b])
+                if problem is not None:
+                    counts[f"llm_{problem.reason}"] += 1
+                    raise (ValueError if retry_ungrounded else FinalAnswer)(problem.detail)
+
+            try:
+                statement, how = (
+                    _reword(llm, question, statement, claims.structure(edges), check),
+                    "llm",
+                )
+            except Exception as err:  # unusable: the template stands
+                problems.append(str(getattr(err, "message", err)))
+        nov = novelty.assess(a, c, graphs, linkable, domain_of, linking_terms=path.linking_terms)
+        score = path.score * (discovery_bridged_bonus() if nov.status == "bridged" else 1.0)
+        scored.append(
+            (
+                score,
+                Hypothesis(
+                    id="",
+                    statement=statement,
+                    finding_ids=fids,
+                    passage_ids=cited,
+                    domains=domains,
+                    bridge=[b],
+                    phrased_by=how,
+                    edges=edges,
+                    novelty=nov,
+                    link_score=round(score, 4),
+                ),
+            )
+        )
+    scored.sort(key=lambda x: -x[0])
+    out = [
+        h.model_copy(update={"id": f"H{i}"})
+        for i, (_, h) in enumerate(scored[:max_hypotheses], start=1)
+    ]
+    return out, dict(counts), problems
+
+
+def discovery_bridged_bonus() -> float:
+    """How much the ranking favours a bridged link over a known one (both are shown)."""
+    return 1.15

@@ -215,6 +215,24 @@ class EvidenceGraph:
         )
         return [(r[0], int(r[1])) for r in rows]
 
+    def co_mention_count(self, a: str, b: str) -> int:
+        """Passages of the domain naming both entities (the stored co-mention count)."""
+        x, y = sorted((a, b))
+        rows = self._query("SELECT passages FROM comentions WHERE a = ? AND b = ?", (x, y))
+        return int(rows[0][0]) if rows else 0
+
+    def passages_naming_both(self, a: str, b: str, limit: int = 3) -> tuple[int, list[str]]:
+        """(how many passages name both entities, the first ``limit`` of them), negated
+        mentions left out; read from the mentions, so generic entities count too."""
+        rows = self._query(
+            "SELECT p.passage_id FROM passages p WHERE p.row IN ("
+            "SELECT x.row FROM mentions x JOIN mentions y ON x.row = y.row "
+            "WHERE x.entity_id = ? AND y.entity_id = ? AND x.negated = 0 AND y.negated = 0) "
+            "ORDER BY p.row",
+            (a, b),
+        )
+        return len(rows), [str(r[0]) for r in rows[:limit]]
+
     def top_entities(self, limit: int = 20, kind: str | None = None) -> list[tuple[str, int]]:
         rows = self._query(
             "SELECT entity_id, passages FROM entity_stats WHERE (? IS NULL OR kind = ?) "

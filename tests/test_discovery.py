@@ -1,0 +1,237 @@
+"""Discovery over the evidence graph: ranked A-B-C paths on hand-built evidence, novelty
+on passages built to contain and to lack an A-C co-mention, typed claims phrased from
+structure, and the synthesis step that puts them together."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from brainweave import knowledge
+from brainweave.agents.models import Edge, Finding
+from brainweave.graphs import claims, discovery, grounding, novelty
+from brainweave.graphs.synthesis import discover
+from brainweave.knowledge.graph import EvidenceGraph, annotate, write
+
+
+def eid(name: str) -> str:
+    """The one entity id a name resolves to (the test fails if it is not exactly one)."""
+    (m,) = {m.entity_id for m in knowledge.default().find(name) if m.text.lower() == name.lower()}
+    return m
+
+
+def evidence_graph(tmp: Path, domain: str, texts: list[str]) -> EvidenceGraph:
+    """A domain index's passage store holding these passages, mentions stored as at build."""
+    db = tmp / f"{domain}.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE passages (row INTEGER PRIMARY KEY, passage_id TEXT, text TEXT)")
+    con.executemany(
+        "INSERT INTO passages VALUES (?, ?, ?)",
+        ((i, f"{domain}:{i}", t) for i, t in enumerate(texts)),
+    )
+    con.commit()
+    con.close()
+    kn = knowledge.default()
+    write(db, kn, annotate(kn, (("", t) for t in texts)))
+    return EvidenceGraph(domain, db)
+
+
+def hits(domain: str, texts: list[str], score: float = 0.5) -> dict[str, dict[str, Any]]:
+    return {
+        f"{domain}:{i}": {"domain": domain, "title": "", "text": t, "score": score}
+        for i, t in enumerate(texts)
+    }
+
+
+def linkable(passages: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    kn = knowledge.default()
+    return {
+        pid: {m.entity_id for m in kn.find(grounding.passage_text(p)) if not m.negated}
+        for pid, p in passages.items()
+    }
+
+
+GENETICS = [
+    "APOE e4 carriers show reduced hippocampal volume.",
+    "APOE is expressed in the thalamus of mice.",
+]
+IMAGING = [
+    "Hippocampal volume loss predicts memory impairment in older adults.",
+    "Thalamic activity was associated with memory impairment in this cohort.",
+]
+# the thalamus is named everywhere in the imaging index: an unspecific B-term
+IMAGING_INDEX = [
+    *IMAGING,
+    *[f"The thalamus responded to stimulus {i} in healthy volunteers." for i in range(30)],
+]
+
+
+def test_the_specific_b_term_ranks_first(tmp_path: Path) -> None:
+    passages = {**hits("genetics", GENETICS), **hits("neuroimaging", IMAGING)}
+    graphs = {
+        "genetics": evidence_graph(tmp_path, "genetics", GENETICS),
+        "neuroimaging": evidence_graph(tmp_path, "neuroimaging", IMAGING_INDEX),
+    }
+    net = discovery.Net(passages, linkable(passages), graphs, curated=False)
+    apoe, memory = eid("APOE"), eid("memory impairment")
+    paths = discovery.rank_paths(net, [apoe, memory])
+    assert paths, "APOE and memory impairment are linked through the evidence"
+    top = paths[0]
+    assert top.nodes == (apoe, eid("hippocampus"), memory) and top.closed
+    assert top.domains == ["genetics", "neuroimaging"]
+    thalamus = [p for p in paths if p.bridge == eid("thalamus")]
+    assert thalamus and thalamus[0].score < top.score
+    # every edge is backed by a passage that names both its entities
+    named = linkable(passages)
+    for p in paths:
+        for e in p.edges:
+            assert e.passages and all({e.a, e.b} <= named[pid] for pid in e.passages)
+
+
+def test_npmi_follows_bouma() -> None:
+    assert discovery.npmi(10, 10, 10, 100) == pytest.approx(1.0)
+    assert discovery.npmi(1, 10, 10, 100) == pytest.approx(0.0)
+    assert discovery.npmi(0, 10, 10, 100) == -1.0
+
+
+def test_brain_atrophy_and_muscle_atrophy_never_link() -> None:
+    passages = {
+        **hits("genetics", ["SOD1 mutations cause skeletal muscle atrophy."]),
+        **hits("neuroimaging", ["Brain atrophy in the hippocampus was marked."]),
+    }
+    net = discovery.Net(passages, linkable(passages), curated=False)
+    assert eid("brain atrophy") != eid("skeletal muscle atrophy")
+    assert discovery.rank_paths(net, [eid("SOD1")]) == []
+
+
+def test_open_discovery_starts_from_the_evidence_when_the_question_names_nothing() -> None:
+    passages = {**hits("genetics", GENETICS[:1]), **hits("neuroimaging", IMAGING[:1])}
+    net = discovery.Net(passages, linkable(passages), curated=False)
+    paths = discovery.rank_paths(net, [])
+    assert any(p.bridge == eid("hippocampus") for p in paths)
+
+
+def test_novelty_known_when_a_passage_names_both_ends(tmp_path: Path) -> None:
+    apoe, memory = eid("APOE"), eid("memory impairment")
+    with_both = evidence_graph(
+        tmp_path, "clinical", ["APOE e4 carriers had more memory impairment at follow-up."]
+    )
+    without = evidence_graph(
+        tmp_path, "genetics", ["APOE encodes apolipoprotein E.", "Memory impairment is common."]
+    )
+    known = novelty.assess(apoe, memory, {"clinical": with_both, "genetics": without})
+    assert known.status == "known" and known.passages == ["clinical:0"]
+    assert known.counts == {"clinical": 1} and known.checked == ["clinical", "genetics"]
+    bridged = novelty.assess(apoe, memory, {"genetics": without}, linking_terms=2)
+    assert bridged.status == "bridged" and bridged.passages == [] and bridged.linking_terms == 2
+    negated = evidence_graph(
+        tmp_path, "neuroimaging", ["APOE status showed no memory impairment difference."]
+    )
+    assert novelty.assess(apoe, memory, {"neuroimaging": negated}).status in ("known", "bridged")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        ("APOE e4 carriers show increased amyloid in the hippocampus.", "increased"),
+        ("APOE e4 carriers show reduced hippocampal volume.", "reduced"),
+        ("APOE e2 protects against Alzheimer's disease.", "protects against"),
+        ("APOE e4 raises the risk of Alzheimer's disease.", "raises the risk of"),
+        ("SNCA mutations cause Parkinson's disease.", "causes"),
+        ("APOE was associated with Alzheimer's disease.", "associated with"),
+        ("APOE and hippocampus.", "associated with"),
+    ],
+)
+def test_direction_words_come_from_the_cited_sentence(sentence: str, word: str) -> None:
+    assert claims.direction(sentence) == word
+
+
+def test_an_entity_name_is_not_a_direction_word() -> None:
+    # "impairment" and "atrophy" are part of the names, not a direction
+    assert claims.direction("Memory impairment and hippocampal atrophy co-occur.") == (
+        "associated with"
+    )
+
+
+KINDS = {
+    "gene": "APOE",
+    "region": "hippocampus",
+    "phenotype": "memory impairment",
+    "disease": "Huntington disease",
+    "transmitter": "dopamine",
+}
+
+
+@pytest.mark.parametrize("word", claims.DIRECTION_WORDS)
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_statements_from_structure_name_every_entity_and_the_direction(
+    word: str, kind: str
+) -> None:
+    a, b = eid("SNCA"), eid(KINDS[kind]) if kind != "gene" else eid("APOE")
+    c = eid("tremor")
+    edges = [
+        Edge(
+            subject=a,
+            subject_label=knowledge.label(a),
+            relation=word,
+            object=b,
+            object_label=knowledge.label(b),
+        ),
+        Edge(
+            subject=b,
+            subject_label=knowledge.label(b),
+            relation="associated with",
+            object=c,
+            object_label=knowledge.label(c),
+        ),
+    ]
+    text = claims.phrase_chain(edges)
+    assert set(knowledge.find_entities(text)) >= {a, b, c}, text
+    assert text.endswith(".") and text.count(".") == 1 and "finding that" not in text
+    if word in ("increased", "reduced") and kind in ("phenotype", "disease"):
+        assert ("more" if word == "increased" else "less") in text
+    elif word in ("increased", "reduced") and kind == "region":
+        assert ("increases" if word == "increased" else "reductions") in text
+    elif word == "causes":
+        assert "lead to" in text or "acts on" in text
+    else:
+        assert word in text
+    # grounded in passages that name the three, and a structure to fall back to
+    named = {"p1": {a, b}, "p2": {b, c}}
+    assert grounding.check(text, ["p1", "p2"], named, "What does SNCA do?", [b]) is None
+    assert claims.structure(edges).count("→") == 2
+
+
+def test_discover_phrases_typed_grounded_chains_with_novelty(tmp_path: Path) -> None:
+    passages = {**hits("genetics", GENETICS), **hits("neuroimaging", IMAGING)}
+    graphs = {
+        "genetics": evidence_graph(tmp_path, "genetics", GENETICS),
+        "neuroimaging": evidence_graph(tmp_path, "neuroimaging", IMAGING_INDEX),
+    }
+    findings = [
+        Finding(
+            id=f"{p['domain']}:r0:{i}",
+            domain=p["domain"],
+            claim=p["text"],
+            passage_ids=[pid],
+            agent=p["domain"],
+            entities=sorted(linkable({pid: p})[pid]),
+        )
+        for i, (pid, p) in enumerate(passages.items())
+    ]
+    q = "How does APOE relate to memory impairment?"
+    hyps, dropped, _ = discover(None, q, findings, passages, graphs)
+    assert hyps
+    h = hyps[0]
+    assert h.bridge == [eid("hippocampus")] and h.phrased_by == "template"
+    assert [e.subject for e in h.edges] == [eid("APOE"), eid("hippocampus")]
+    assert h.edges[0].relation == "reduced" and h.edges[0].passage_id == "genetics:0"
+    assert h.novelty is not None and h.novelty.status == "bridged"
+    assert "APOE" in h.statement and "reductions in the hippocampus" in h.statement
+    named = grounding.named_by_passages(passages)
+    for x in hyps:
+        if x.phrased_by != "structure":
+            assert grounding.check(x.statement, x.passage_ids, named, q, x.bridge) is None
