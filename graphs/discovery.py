@@ -140,9 +140,9 @@ class Net:
 
         where: dict[str, list[str]] = defaultdict(list)  # entity -> passages naming it
         for pid, ids in self.named.items():
-            for e in ids:
-                where[e].append(pid)
-        genes = [e for e in where if knowledge.kind(e) == "gene"]
+            for x in ids:
+                where[x].append(pid)
+        genes = [x for x in where if knowledge.kind(x) == "gene"]
         for g in genes:
             for ce in curated_edges(g):
                 other = ce.b if ce.a == g else ce.a

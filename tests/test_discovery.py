@@ -223,7 +223,7 @@ def test_discover_phrases_typed_grounded_chains_with_novelty(tmp_path: Path) -> 
         for i, (pid, p) in enumerate(passages.items())
     ]
     q = "How does APOE relate to memory impairment?"
-    hyps, dropped, _ = discover(None, q, findings, passages, graphs)
+    hyps, _, _ = discover(None, q, findings, passages, graphs)
     assert hyps
     h = hyps[0]
     assert h.bridge == [eid("hippocampus")] and h.phrased_by == "template"
