@@ -99,9 +99,21 @@ def direction(sentence: str | None, a: str | None = None, b: str | None = None) 
     return "associated with"
 
 
+def _kind(entity_id: str) -> str:
+    """The kind from the id's own prefix where it says it (no vocabulary lookup)."""
+    prefix = entity_id.split(":", 1)[0]
+    if prefix == "NCBIGene":
+        return "gene"
+    if prefix == "HP":
+        return "phenotype"
+    if prefix in ("OMIM", "ORPHA"):
+        return "disease"
+    return prefix if prefix in knowledge.KINDS else knowledge.kind(entity_id)
+
+
 def _name(entity_id: str, label: str | None = None) -> str:
     text = (label or knowledge.label(entity_id)).strip()
-    kind = knowledge.kind(entity_id)
+    kind = _kind(entity_id)
     if kind in ("gene",) or (len(text) > 1 and text[:2].isupper()):
         return text
     return text[:1].lower() + text[1:]
@@ -110,7 +122,7 @@ def _name(entity_id: str, label: str | None = None) -> str:
 def _object(entity_id: str, label: str | None, relation: str) -> str:
     """The object phrase of a relation, by the object's kind."""
     name = _name(entity_id, label)
-    kind = knowledge.kind(entity_id)
+    kind = _kind(entity_id)
     if kind == "region":
         name = f"the {name}" if not name.lower().startswith("the ") else name
         if relation == "increased":

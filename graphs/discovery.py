@@ -107,9 +107,8 @@ class Net:
     ) -> None:
         self.passages = passages
         self.graphs = dict(graphs or {})
-        self.named = {
-            pid: {e for e in ids if not knowledge.is_generic(e)} for pid, ids in named.items()
-        }
+        self.kn = knowledge.default()  # once: each default() call checks the versions
+        self.named = {pid: {e for e in ids if not self.generic(e)} for pid, ids in named.items()}
         self.edges: dict[tuple[str, str, str], EdgeEvidence] = {}
         self.adj: dict[str, list[EdgeEvidence]] = defaultdict(list)
         self._df: dict[tuple[str, str], int] = {}
@@ -125,6 +124,14 @@ class Net:
             self._add_curated()
         for e in self.edges.values():
             e.weight = self._weight(e)
+
+    def generic(self, entity_id: str) -> bool:
+        e = self.kn.get(entity_id)
+        return bool(e and e.generic)
+
+    def kind(self, entity_id: str) -> str:
+        e = self.kn.get(entity_id)
+        return e.kind if e is not None else knowledge.kind(entity_id)
 
     def _edge(self, a: str, b: str, domain: str, via: str | None = None) -> EdgeEvidence:
         key = (min(a, b), max(a, b), domain)
@@ -142,7 +149,7 @@ class Net:
         for pid, ids in self.named.items():
             for x in ids:
                 where[x].append(pid)
-        genes = [x for x in where if knowledge.kind(x) == "gene"]
+        genes = [x for x in where if self.kind(x) == "gene"]
         for g in genes:
             for ce in curated_edges(g):
                 other = ce.b if ce.a == g else ce.a
@@ -230,7 +237,7 @@ def starts(net: Net, question_entities: Iterable[str]) -> tuple[list[str], bool]
     """The A-terms, in the question's order: its entities found in the evidence (True), else the
     entities of the best-matching passages (False: open discovery from the evidence)."""
     nodes = net.nodes()
-    q = [e for e in question_entities if e in nodes and not knowledge.is_generic(e)]
+    q = [e for e in question_entities if e in nodes and not net.generic(e)]
     if q:
         return list(dict.fromkeys(q)), True
     by_score: dict[str, float] = defaultdict(float)
@@ -249,7 +256,7 @@ def question_entities(question: str) -> list[str]:
 
 def rank_paths(net: Net, question_entities: Iterable[str], limit: int = 8) -> list[Path]:
     """The best A-B-C paths, best first: every edge backed, two domains crossed."""
-    ordered = [e for e in question_entities if not knowledge.is_generic(e)]
+    ordered = [e for e in question_entities if not net.generic(e)]
     q_ents = set(ordered)
     a_terms, from_question = starts(net, ordered)
     paths: list[Path] = []
@@ -313,11 +320,12 @@ def bridge_terms(
     if eg is None:
         return []
     n = eg.passages()
+    kn = knowledge.default()
     scored: dict[str, float] = {}
     for a in entities:
         df_a = eg.doc_frequency(a)
         for b, co in eg.co_mentions(a, 50):
-            if knowledge.is_generic(b) or b in entities:
+            if (kn.get(b) is not None and kn.entities[b].generic) or b in entities:
                 continue
             w = (npmi(co, df_a, eg.doc_frequency(b), n) + 1.0) / 2.0 * (1.0 - 0.5**co)
             scored[b] = max(scored.get(b, -1.0), w)

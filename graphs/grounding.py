@@ -151,7 +151,8 @@ def check(
         want = ", ".join(knowledge.label(e) for e in bridge)
         return Rejection("no_bridge", f"the statement does not name the bridge ({want})")
     q_named = set(knowledge.find_entities(question, negated=True))
-    specific = {e for e in named if not knowledge.is_generic(e)}
+    kn = knowledge.default()
+    specific = {e for e in named if not (kn.get(e) is not None and kn.entities[e].generic)}
     if not specific - q_named:
         return Rejection(
             "restates_question", "the statement names nothing beyond what the question names"

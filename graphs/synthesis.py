@@ -367,10 +367,10 @@ def discover(
         for pid in f.passage_ids:
             cited_by.setdefault(pid, []).append(f)
     domain_of = {pid: str(p.get("domain", "")) for pid, p in passages.items()}
-    scored: list[tuple[float, Hypothesis]] = []
+    # candidates: backed, cited by two findings of two domains, with their novelty
+    candidates: list[tuple[float, Any, list[Edge], list[str], list[str], list[str], Any]] = []
     for path in ranked:
         a, b, c = path.nodes
-        edges = [_edge(net, path.edges[0], a, b), _edge(net, path.edges[1], b, c)]
         cited = list(dict.fromkeys(p for e in path.edges for p in e.passages))
         fids = list(dict.fromkeys(f.id for pid in cited for f in cited_by.get(pid, [])))
         domains = sorted({domain_of[p] for p in cited if domain_of.get(p)})
@@ -380,6 +380,15 @@ def discover(
         if len(fids) < 2:  # no two findings of the run cite its passages
             counts["uncited"] += 1
             continue
+        edges = [_edge(net, path.edges[0], a, b), _edge(net, path.edges[1], b, c)]
+        nov = novelty.assess(a, c, graphs, linkable, domain_of, linking_terms=path.linking_terms)
+        score = path.score * (BRIDGED_BONUS if nov.status == "bridged" else 1.0)
+        candidates.append((score, path, edges, cited, fids, domains, nov))
+    candidates.sort(key=lambda x: -x[0])
+    out: list[Hypothesis] = []
+    # only the hypotheses shown are phrased (one LLM call each at most)
+    for score, path, edges, cited, fids, domains, nov in candidates[:max_hypotheses]:
+        b = path.bridge
         statement = claims.phrase_chain(edges)
         how = "template"
         rejected = grounding.check(statement, cited, named, question, [b])
@@ -401,33 +410,22 @@ def discover(
                 )
             except Exception as err:  # unusable: the template stands
                 problems.append(str(getattr(err, "message", err)))
-        nov = novelty.assess(a, c, graphs, linkable, domain_of, linking_terms=path.linking_terms)
-        score = path.score * (discovery_bridged_bonus() if nov.status == "bridged" else 1.0)
-        scored.append(
-            (
-                score,
-                Hypothesis(
-                    id="",
-                    statement=statement,
-                    finding_ids=fids,
-                    passage_ids=cited,
-                    domains=domains,
-                    bridge=[b],
-                    phrased_by=how,
-                    edges=edges,
-                    novelty=nov,
-                    link_score=round(score, 4),
-                ),
+        out.append(
+            Hypothesis(
+                id=f"H{len(out) + 1}",
+                statement=statement,
+                finding_ids=fids,
+                passage_ids=cited,
+                domains=domains,
+                bridge=[b],
+                phrased_by=how,
+                edges=edges,
+                novelty=nov,
+                link_score=round(score, 4),
             )
         )
-    scored.sort(key=lambda x: -x[0])
-    out = [
-        h.model_copy(update={"id": f"H{i}"})
-        for i, (_, h) in enumerate(scored[:max_hypotheses], start=1)
-    ]
     return out, dict(counts), problems
 
 
-def discovery_bridged_bonus() -> float:
-    """How much the ranking favours a bridged link over a known one (both are shown)."""
-    return 1.15
+#: how much the ranking favours a bridged link over a known one (both are shown)
+BRIDGED_BONUS = 1.15
