@@ -377,8 +377,14 @@ def discover(
         if len(domains) < 2:
             counts["single_domain"] += 1
             continue
-        if len(fids) < 2:  # no two findings of the run cite its passages
-            counts["uncited"] += 1
+        if len(fids) < 2:  # else the findings of its domains that name its entities
+            fids += [
+                f.id
+                for f in findings
+                if f.domain in domains and set(f.entities) & set(path.nodes) and f.id not in fids
+            ]
+        if len({f.domain for f in findings if f.id in fids}) < 2:
+            counts["uncited"] += 1  # no findings of two domains to cite
             continue
         edges = [_edge(net, path.edges[0], a, b), _edge(net, path.edges[1], b, c)]
         nov = novelty.assess(a, c, graphs, linkable, domain_of, linking_terms=path.linking_terms)

@@ -23,6 +23,11 @@ def eid(name: str) -> str:
     return m
 
 
+def gene(symbol: str) -> str:
+    (g,) = [e for e in knowledge.default().by_name[symbol.lower()] if e.startswith("NCBIGene:")]
+    return g
+
+
 def evidence_graph(tmp: Path, domain: str, texts: list[str]) -> EvidenceGraph:
     """A domain index's passage store holding these passages, mentions stored as at build."""
     db = tmp / f"{domain}.sqlite"
@@ -235,3 +240,33 @@ def test_discover_phrases_typed_grounded_chains_with_novelty(tmp_path: Path) -> 
     for x in hyps:
         if x.phrased_by != "structure":
             assert grounding.check(x.statement, x.passage_ids, named, q, x.bridge) is None
+
+
+def test_a_known_gene_region_phenotype_chain_is_found_on_real_indexes(
+    fast_settings: Any,
+) -> None:
+    """HTT -> striatum (genetics) -> a clinical sign (neuroimaging), from the stored
+    mentions of the real corpora's small indexes (Walker, Lancet 2007)."""
+    from brainweave.retrieval import build_indexes
+    from brainweave.retrieval.store import IndexStore
+
+    build_indexes(fast_settings)
+    before = (knowledge._data_dir, knowledge._configured)
+    knowledge.configure(fast_settings.resolved_data_dir)
+    try:
+        store = IndexStore(fast_settings.index_dir)
+        htt, striatum = gene("HTT"), eid("striatum")
+        graphs = {d: store.evidence_graph(d) for d in ("genetics", "neuroimaging")}
+        passages: dict[str, dict[str, Any]] = {}
+        for domain, entity in (("genetics", htt), ("neuroimaging", striatum)):
+            pids = graphs[domain].passages_mentioning(entity, 20)
+            for p in store.open(domain).passages(pids):
+                passages[p["passage_id"]] = {**p, "domain": domain, "score": 0.5}
+        net = discovery.Net(passages, linkable(passages), graphs)
+        paths = discovery.rank_paths(net, [htt], limit=20)
+        chains = [p for p in paths if p.nodes[:2] == (htt, striatum)]
+        assert chains, [tuple(knowledge.label(x) for x in p.nodes) for p in paths]
+        assert knowledge.kind(chains[0].nodes[2]) in ("phenotype", "disease")
+        assert chains[0].domains == ["genetics", "neuroimaging"]
+    finally:
+        knowledge._data_dir, knowledge._configured = before
