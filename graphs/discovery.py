@@ -20,7 +20,9 @@ concept C of another are linked through B-terms each literature shares with it.
   J Biomed Inform 42:633-643, 2009, whose best ranking combines the linking-term
   count LTC with the average minimum weight AMW), times the specificity of B
   (inverse document frequency), times how well the passages behind the edges match
-  the question (their retrieval similarity), times 1 + ln(LTC(A, C)).
+  the question (their retrieval similarity), times 1 + ln(LTC(A, C)); a link
+  between two entities of one kind (region-region) counts half, so chains that
+  cross kinds (gene -> region -> phenotype) come first.
 - **Open discovery** starts from the question's entities (A); **closed discovery**
   (the question names both ends) ranks the B-terms between them first.
 """
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 CURATED = "curated"
 CURATED_WEIGHT = 0.5  # a curated association: as strong as a moderately specific co-mention
 CLOSED_BONUS = 2.0  # closed discovery: the question named C too
+SAME_KIND = 0.5  # a link between two things of one kind (region-region) says less
 MAX_ENTITIES = 40  # pairs counted among at most this many entities of one passage
 MAX_PER_B = 2  # variety: paths sharing one B-term
 MAX_PER_AC = 2  # ... or one A-C pair
@@ -286,6 +289,9 @@ def rank_paths(net: Net, question_entities: Iterable[str], limit: int = 8) -> li
         p.score = amw * net.specificity(p.bridge) * match * (1.0 + math.log(p.linking_terms))
         if p.closed:
             p.score *= CLOSED_BONUS
+        a, b, c = p.nodes
+        if net.kind(a) == net.kind(b) or net.kind(b) == net.kind(c):
+            p.score *= SAME_KIND  # caudate -> striatum -> putamen says little
     # ties (closed discovery finds A-B-C and C-B-A): the end the question names first leads
     first = {a: i for i, a in enumerate(a_terms)}
     paths.sort(key=lambda p: (-p.score, first[p.nodes[0]], p.nodes))
