@@ -252,6 +252,7 @@ def _context(
     # match findings with the vocabularies the indexes were annotated with (the corpora's
     # genes and trial interventions join the packaged ones)
     knowledge.configure(s.resolved_data_dir if s.resolved_data_dir.is_dir() else None)
+    knowledge.default()  # loaded here, once, not inside an agent's time-limited call
     registry = svc.registry()
     agents, issues = registry.load(names or s.agents.enabled or None)
     if not agents:

@@ -37,3 +37,21 @@ def one_context(base: type[BaseChatModel]) -> type[BaseChatModel]:
 
     OneContext.__name__ = f"OneContext{base.__name__}"
     return OneContext
+
+
+class Constant(BaseChatModel):
+    """Answers every prompt with the same text at once (its own work costs nothing)."""
+
+    text: str = (
+        '{"findings": [{"claim": "A finding of the first passage.", "passage_ids": ["P1"]}]}'
+    )
+
+    @property
+    def _llm_type(self) -> str:
+        return "constant"
+
+    def _generate(self, messages: Any, stop: Any = None, **kw: Any) -> Any:
+        from langchain_core.messages import AIMessage
+        from langchain_core.outputs import ChatGeneration, ChatResult
+
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.text))])
