@@ -5,10 +5,13 @@ terms when the corpus is present. Ids are ``NCBIGene:<n>``."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from brainweave.knowledge.phenotypes import gene_annotations
 from brainweave.knowledge.vocab import Entity, VocabInfo, VocabularyError, parse_error
+
+log = logging.getLogger(__name__)
 
 REFSEQ_LICENSE = "NCBI RefSeq text: US-government work, public domain; GeneSummary package: MIT"
 
@@ -45,9 +48,14 @@ def load_genes(refseq: Path | None, hpo_version: str) -> tuple[list[Entity], lis
                     rec = json.loads(line)
                     gid, symbol = str(rec["id"]), str(rec["symbol"])
                 except (json.JSONDecodeError, KeyError, TypeError) as err:
-                    raise parse_error(refseq, line_no, f"not a gene record ({err})") from None
+                    # a corpus record: the index build reports it (--skip-bad skips it)
+                    why = f"not a gene record ({err}); skipped"
+                    log.warning("%s", parse_error(refseq, line_no, why))
+                    continue
                 if not gid.startswith("NCBIGene:"):
-                    raise parse_error(refseq, line_no, f"gene id {gid!r} is not 'NCBIGene:<n>'")
+                    why = f"gene id {gid!r} is not 'NCBIGene:<n>'; skipped"
+                    log.warning("%s", parse_error(refseq, line_no, why))
+                    continue
                 name = str(rec.get("name") or "")
                 go = [str(t) for t in rec.get("go_bp") or []]
                 genes[gid] = Entity(

@@ -10,10 +10,13 @@ here.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
 from brainweave.knowledge.vocab import Entity, VocabInfo, parse_error, slug
+
+log = logging.getLogger(__name__)
 
 CURATED_VERSION = "1"
 
@@ -199,7 +202,10 @@ def load_ctgov(
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as err:
-                raise parse_error(path, line_no, f"not JSON ({err.msg})") from None
+                # a corpus record, not a packaged vocabulary: the index build reports it
+                # (and skips it with --skip-bad); the vocabulary goes on without it
+                log.warning("%s", parse_error(path, line_no, f"not JSON ({err.msg}); skipped"))
+                continue
             raw = rec.get("intervention") if isinstance(rec, dict) else None
             if not raw or not isinstance(raw, str):
                 continue

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from brainweave.agents.registry import AgentRegistry
 from brainweave.graphs.run import ask
+from brainweave.graphs.services import Services
 from brainweave.retrieval import build_indexes
 from brainweave.settings import Settings, load_settings
 from tests.conftest import DATA_DIR, REPO
@@ -137,6 +138,7 @@ def test_ask_with_the_plugin_over_a_user_corpus(
         "Which treatments help memory in Alzheimer's disease?",
         settings=settings,
         agents="pharmacology,neuroimaging",
+        services=Services(),  # a process scans entry points once: this one sees the plugin
     )
     assert {f.domain for f in r.findings} == {"pharmacology", "neuroimaging"}
     pharm = [f for f in r.findings if f.agent == "pharmacology"]
