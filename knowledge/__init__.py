@@ -87,7 +87,9 @@ def label(entity_id: str) -> str:
     e = default().get(entity_id)
     if e is not None:
         return e.name
-    return entity_id.split(":", 1)[1] if entity_id.split(":", 1)[0] in KINDS else entity_id
+    prefix, _, name = entity_id.partition(":")
+    # "gene:APOE", and "condition:dementia" from runs made before the knowledge layer
+    return name if name and (prefix in KINDS or prefix == "condition") else entity_id
 
 
 def kind(entity_id: str) -> str:

