@@ -64,6 +64,15 @@ class Scores(_Model):
     counterfactuals: list[Counterfactual] = Field(default_factory=list)
     memorised: bool = Field(False, description="the model may have seen it verbatim")
     model: str | None = Field(None, description="the scorer model")
+    # what the number is, how sure, and how good the scorer is (scoring.plausibility)
+    interval: list[float] | None = Field(
+        None, description="95% interval of plausibility over its counterfactuals"
+    )
+    band: str | None = Field(None, description="'low', 'medium' or 'high'")
+    meaning: str | None = Field(None, description="what the plausibility number is")
+    scorer_quality: str | None = Field(
+        None, description="the scorer's measured accuracy (BrainBench, single findings), with n"
+    )
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "plausibility",

@@ -12,6 +12,12 @@ comparison against a randomly chosen variant. ``p_vs_all`` is the probability
 that the statement is the real one among itself and all its variants (the same
 calibrated slope, a softmax over all candidates). A statement for which no
 variant can be formed is returned as not scorable, with no number.
+
+Every number goes out with what it is (:data:`MEANING`), a band (low / medium /
+high, :func:`band_of`) with its 95% interval over the counterfactuals, and how good
+the scorer is (:func:`quality_sentence`, read from the shipped
+``data/scorer_quality.json``, which benchmarks/plausibility.py and ``bench
+brainbench`` figures fill).
 """
 
 from __future__ import annotations
@@ -30,6 +36,122 @@ from brainweave.scoring.counterfactuals import make_variants
 from brainweave.scoring.memorisation import DEFAULT_THRESHOLD, memorisation_ratio
 
 log = logging.getLogger(__name__)
+
+MEANING = (
+    "the probability that this statement, not an altered version of it, is the real "
+    "finding, under this evidence and this model"
+)
+
+
+class BenchFigure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    correct: int
+    n: int
+    source: str
+    auc: float | None = None
+    auc_interval: list[float] | None = None
+    with_evidence: bool | None = None
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.n if self.n else 0.0
+
+
+class ScorerQuality(BaseModel):
+    """A packaged scorer's measured accuracy (``data/scorer_quality.json``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brainbench: BenchFigure | None = None
+    single_finding: BenchFigure | None = None
+
+
+def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson 95% interval of a proportion k/n."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (max(0.0, c - h), min(1.0, c + h))
+
+
+_quality_cache: dict[str, ScorerQuality] | None = None
+
+
+def _qualities() -> dict[str, ScorerQuality]:
+    global _quality_cache
+    if _quality_cache is None:
+        import json
+        from importlib import resources
+
+        raw = resources.files("brainweave.scoring").joinpath("data/scorer_quality.json")
+        doc = json.loads(raw.read_text(encoding="utf-8"))
+        _quality_cache = {
+            k: ScorerQuality.model_validate(v) for k, v in (doc.get("models") or {}).items()
+        }
+    return _quality_cache
+
+
+def scorer_quality(model: str | None) -> ScorerQuality | None:
+    """The shipped figures for ``model`` ('smollm2-135m-instruct', 'hf:...:name' too)."""
+    if not model:
+        return None
+    q = _qualities()
+    return q.get(model) or q.get(model.split(":")[-1])
+
+
+def _figure(f: BenchFigure) -> str:
+    lo, hi = wilson(f.correct, f.n)
+    return f"{f.accuracy:.1%} (n = {f.n}, 95% interval {lo:.0%}–{hi:.0%})"
+
+
+def quality_sentence(model: str | None) -> str:
+    """How good the scorer is, in one sentence a reviewer can weigh the number by."""
+    q = scorer_quality(model)
+    if q is None:
+        return (
+            f"scorer {model or 'unknown'}: no measured accuracy shipped for it; "
+            "read its number as a ranking aid only"
+        )
+    parts = []
+    if q.single_finding is not None:
+        sf = q.single_finding
+        auc = f", ROC AUC {sf.auc:.2f}" if sf.auc is not None else ""
+        parts.append(f"{_figure(sf)}{auc} at telling single findings from their counterfactuals")
+    else:
+        parts.append("not yet measured on single findings (benchmarks/plausibility.py)")
+    if q.brainbench is not None:
+        parts.append(f"{_figure(q.brainbench)} on BrainBench abstracts (human experts 63.4%)")
+    return f"scorer {model}: " + "; ".join(parts)
+
+
+def interval_of(p_reals: Sequence[float]) -> list[float] | None:
+    """95% interval of the mean pairwise probability over the counterfactuals (normal
+    approximation of the mean; None for fewer than two)."""
+    n = len(p_reals)
+    if n < 2:
+        return None
+    m = sum(p_reals) / n
+    sd = math.sqrt(sum((x - m) ** 2 for x in p_reals) / (n - 1))
+    h = 1.96 * sd / math.sqrt(n)
+    return [max(0.0, m - h), min(1.0, m + h)]
+
+
+def band_of(p: float | None, interval: Sequence[float] | None = None) -> str | None:
+    """'high' (>= 0.6 and the interval clear of 0.5), 'low' (<= 0.4, likewise) or
+    'medium' (near chance: the scorer does not tell it from its alterations)."""
+    if p is None:
+        return None
+    lo, hi = (interval[0], interval[1]) if interval else (p, p)
+    if p >= 0.6 and lo > 0.5:
+        return "high"
+    if p <= 0.4 and hi < 0.5:
+        return "low"
+    return "medium"
+
 
 PERSONA = "You are a neuroscientist with deep knowledge in neuroscience. "
 
@@ -76,6 +198,16 @@ class PlausibilityResult(BaseModel):
     score: ScoredText | None = None
     variants: list[ScoredText] = []
     memorised: bool = False
+    interval: list[float] | None = None  # 95% over the counterfactuals
+    meaning: str = MEANING
+
+    @property
+    def band(self) -> str | None:
+        return band_of(self.plausibility, self.interval)
+
+    @property
+    def quality(self) -> str:
+        return quality_sentence(self.model)
 
     def to_scores(self) -> Scores:
         """The score fields a hypothesis carries (the graph's score step and the app's
@@ -98,6 +230,10 @@ class PlausibilityResult(BaseModel):
             ],
             memorised=self.memorised,
             model=self.model,
+            interval=self.interval,
+            band=band_of(self.plausibility, self.interval),
+            meaning=MEANING if self.scorable else None,
+            scorer_quality=quality_sentence(self.model),
         )
 
 
@@ -219,6 +355,7 @@ def _score_one(
     return PlausibilityResult(
         scorable=True,
         plausibility=sum(pairs) / len(pairs),
+        interval=interval_of(pairs),
         p_vs_all=p_all,
         score=h,
         variants=scored_variants,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -273,3 +274,60 @@ def test_an_unavailable_hub_model_is_a_clear_error() -> None:
     with pytest.raises(BrainweaveError, match="could not load model") as err:
         load_model("no-such-org/no-such-model")
     assert "smollm2-135m-instruct" in str(err.value)  # the hint names the packaged aliases
+
+
+def test_every_score_says_what_it_is_its_band_and_how_good_the_scorer_is() -> None:
+    from brainweave.scoring.lexical import LexicalScorer
+    from brainweave.scoring.plausibility import (
+        MEANING,
+        band_of,
+        interval_of,
+        quality_sentence,
+        score_hypotheses,
+    )
+
+    # the evidence names "increased": the statement beats its "decreased" version
+    (r,) = score_hypotheses(
+        ["Increased theta power in the hippocampus predicted recall."],
+        "theta power increased in the hippocampus and predicted recall",
+        scorer=LexicalScorer(),
+    )
+    sc = r.to_scores()
+    assert sc.meaning == MEANING and "not an altered version" in MEANING
+    assert sc.band == band_of(sc.plausibility, sc.interval) and sc.band in {"low", "medium", "high"}
+    assert sc.interval is not None and sc.interval[0] <= (sc.plausibility or 0) <= sc.interval[1]
+    assert "no measured accuracy" in (sc.scorer_quality or ""), "the lexical stand-in has none"
+    # the packaged models' figures come from the shipped results file, with n
+    q = quality_sentence("smollm2-135m-instruct")
+    assert "61.0% (n = 200" in q and "BrainBench" in q
+    assert "62.5% (n = 200" in quality_sentence("gemma3-270m")
+    # a band needs its interval clear of chance
+    assert band_of(0.7, [0.6, 0.8]) == "high" and band_of(0.7, [0.45, 0.95]) == "medium"
+    assert band_of(0.2) == "low" and band_of(0.5) == "medium" and band_of(None) is None
+    assert interval_of([0.5]) is None
+    # the additive fields do not change the table columns sweeps and the store read
+    assert set(sc.columns()) == set(sc.COLUMNS)
+
+
+def test_cli_plausibility_prints_meaning_band_and_scorer_quality(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from brainweave.cli import app
+
+    ev = tmp_path / "ev.txt"
+    ev.write_text("theta power increased in the hippocampus and predicted recall")
+    res = CliRunner().invoke(
+        app,
+        [
+            "--profile",
+            "fast",
+            "plausibility",
+            "Increased theta power in the hippocampus predicted recall.",
+            "--context",
+            str(ev),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "what it is: the probability that this statement, not an altered" in res.output
+    assert re.search(r"plausibility \d\.\d\d: (low|medium|high)", res.output)
+    assert "scorer " in res.output and "accuracy" in res.output

@@ -34,6 +34,7 @@ def hyp(hid: str, p: float | None, domains: list[str], rank: int, **kw: Any) -> 
         "bridge": ["gene:APOE"],
         "phrased_by": "template",
         "plausibility": p,
+        "scorer": "smollm2-135m-instruct",
         "perplexity": 12.5 if p is not None else None,
         "counterfactuals": [
             {
@@ -165,7 +166,13 @@ def test_the_card_quotes_the_supporting_sentence_and_notes_its_own_issues() -> N
     ]
     assert c.quotes[0].url == "https://www.ncbi.nlm.nih.gov/gene/348"
     assert c.quotes[1].url is None, "a javascript: link is not kept"
-    assert c.band.label == "preferred" and "74%" in c.band.meaning
+    # the number says what it is, its band, and how good the scorer is (shipped figures)
+    assert c.band.label == "high" and "74%" in c.band.meaning
+    assert c.meaning and "not an altered version" in c.meaning
+    assert c.quality and "61.0% (n = 200" in c.quality and "BrainBench" in c.quality
+    html_score = render.score_html(c)
+    assert "high" in html_score and "not an altered version" in html_score
+    assert "61.0% (n = 200" in html_score
     assert [o.outcome for o in c.outcomes] == ["beat", "lost to"]
     notes = {n["agent"] for n in c.notes}
     assert notes == {"neuroimaging", "synthesis"}, "the clinical agent's note is not this card's"
@@ -313,7 +320,7 @@ def test_the_report_parses_back_with_every_hypothesis_quote_and_link() -> None:
     assert len(quotes) == sum(len(h["passage_ids"]) for h in run["hypotheses"])
     text = MarkdownIt("commonmark").render(md)
     assert "APOE4 allele raises the risk" in text and "accept by ada" in text
-    assert "Plausibility:</strong> 0.740 (preferred)" in text
+    assert "Plausibility:</strong> 0.74 (high)" in text
     assert "not reviewed" in text
 
 

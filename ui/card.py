@@ -57,36 +57,31 @@ class Band(BaseModel):
     colour: str
 
 
-def band(p: float | None) -> Band:
-    """What a plausibility number means, in words a reviewer can act on."""
+_COLOURS = {"low": "#c0392b", "medium": "#7f8c8d", "high": "#1e8449"}
+
+
+def band(p: float | None, interval: list[float] | None = None) -> Band:
+    """A plausibility number as low / medium / high, with what it means in words a
+    reviewer can act on (the bands of brainweave.scoring.plausibility.band_of)."""
+    from brainweave.scoring.plausibility import band_of
+
     if p is None:
         return Band(label="not scored", meaning="no counterfactual could be formed", colour="#888")
+    label = band_of(p, interval) or "medium"
     pct = f"{p:.0%}"
-    if p < 0.45:
-        return Band(
-            label="below chance",
-            meaning=f"the scorer preferred altered versions: it picks this wording over a "
-            f"random alteration {pct} of the time",
-            colour="#c0392b",
+    ci = f" (95% interval {interval[0]:.0%}–{interval[1]:.0%})" if interval else ""
+    if label == "low":
+        meaning = (
+            f"the scorer preferred altered versions: {pct}{ci} that this wording, not an "
+            "alteration of it, is the real finding"
         )
-    if p <= 0.55:
-        return Band(
-            label="can't tell",
-            meaning=f"about chance ({pct}): the scorer does not prefer this wording over "
-            "its alterations",
-            colour="#7f8c8d",
+    elif label == "high":
+        meaning = f"{pct}{ci} that this wording, not an alteration of it, is the real finding"
+    else:
+        meaning = (
+            f"near chance ({pct}{ci}): the scorer barely tells this wording from its alterations"
         )
-    if p <= 0.7:
-        return Band(
-            label="mildly preferred",
-            meaning=f"the scorer picks this wording over a random alteration {pct} of the time",
-            colour="#d68910",
-        )
-    return Band(
-        label="preferred",
-        meaning=f"the scorer picks this wording over a random alteration {pct} of the time",
-        colour="#1e8449",
-    )
+    return Band(label=label, meaning=meaning, colour=_COLOURS[label])
 
 
 class Quote(BaseModel):
@@ -156,6 +151,9 @@ class Card(BaseModel):
     reason: str | None
     model: str | None
     band: Band
+    interval: list[float] | None = None
+    meaning: str | None = None  # what the number is
+    quality: str | None = None  # how good the scorer is (shipped figures)
     outcomes: list[Outcome]
     quotes: list[Quote]
     notes: list[dict[str, Any]]
@@ -362,7 +360,11 @@ def build(
     """The card of ``h`` in ``run``; ``last`` is its latest decision (or None)."""
     edited = getattr(last, "edited_statement", None) if last is not None else None
     decision = getattr(last, "decision", None) if last is not None else None
+    from brainweave.scoring.plausibility import MEANING, quality_sentence
+
     p = score(h, "plausibility")
+    interval = score(h, "interval")
+    model = score(h, "model")
     return Card(
         run_id=run["run_id"],
         id=h["id"],
@@ -377,8 +379,11 @@ def build(
         perplexity=score(h, "perplexity"),
         memorised=bool(score(h, "memorised", False)),
         reason=score(h, "reason"),
-        model=score(h, "model"),
-        band=band(p),
+        model=model,
+        band=band(p, interval),
+        interval=interval,
+        meaning=MEANING if p is not None else None,
+        quality=quality_sentence(model) if p is not None else None,
         outcomes=counterfactual_outcomes(h),
         quotes=quotes(run, h, passages),
         notes=notes_for(run, h),

@@ -179,7 +179,10 @@ def report_md(
         if c.bridge:
             facts.append(f"**Bridge:** {_md(', '.join(c.bridge))}")
         if c.plausibility is not None:
-            facts.append(f"**Plausibility:** {c.plausibility:.3f} ({_md(c.band.label)})")
+            facts.append(
+                f"**Plausibility:** {c.plausibility:.2f} ({_md(c.band.label)}): "
+                f"{_md(c.band.meaning)}; {_md(c.quality or '')}"
+            )
         else:
             facts.append(f"**Plausibility:** not scored ({_md(c.reason or c.band.meaning)})")
         if c.p_vs_all is not None:

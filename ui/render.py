@@ -88,6 +88,8 @@ def score_html(c: Card) -> str:
         f"{bar}<b>plausibility {c.plausibility:.2f}</b> · "
         f'<b style="color:{b.colour}">{safe.esc(b.label)}</b>: {safe.esc(b.meaning)}'
     ]
+    if c.meaning:
+        parts.append(f"the number is {safe.esc(c.meaning)}")
     if c.outcomes:
         line = f"beat {len(beat)} of {len(c.outcomes)} alterations"
         if lost:
@@ -104,7 +106,8 @@ def score_html(c: Card) -> str:
         extra.append("<b>possibly memorised</b>")
     rest = [*parts[1:], *extra]
     second = f"<br>{' · '.join(rest)}" if rest else ""
-    return f'<div class="bw-score">{parts[0]}{second}</div>'
+    quality = f'<br><span class="bw-src">{safe.esc(c.quality)}</span>' if c.quality else ""
+    return f'<div class="bw-score">{parts[0]}{second}{quality}</div>'
 
 
 def question_html(question: str) -> str:

@@ -256,7 +256,9 @@ def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
             [
                 [
                     str(h.rank),
-                    "n/a" if h.scores.plausibility is None else f"{h.scores.plausibility:.3f}",
+                    "n/a"
+                    if h.scores.plausibility is None
+                    else f"{h.scores.plausibility:.2f} {h.scores.band or ''}".strip(),
                     " + ".join(h.domains),
                     h.statement,
                 ]
@@ -264,9 +266,18 @@ def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
             ],
             numeric=("#", "plausibility"),
         )
+    meaning = next((h.scores.meaning for h in shown if h.scores.meaning), None)
+    if meaning:
+        typer.echo(f"plausibility: {meaning}")
+        quality = next((h.scores.scorer_quality for h in shown if h.scores.scorer_quality), None)
+        if quality:
+            typer.echo(quality)
     for h in shown:
         sc = h.scores
-        p = "n/a" if sc.plausibility is None else f"{sc.plausibility:.3f}"
+        p = "n/a" if sc.plausibility is None else f"{sc.plausibility:.2f}"
+        if sc.band:
+            ci = f" {sc.interval[0]:.2f}–{sc.interval[1]:.2f}" if sc.interval else ""
+            p += f" ({sc.band}{ci})"
         output.heading(f"\n{h.rank}. plausibility {p}  [{' + '.join(h.domains)}]")
         if not terminal:  # in a terminal the table above shows the statement
             typer.echo(textwrap.indent(textwrap.fill(h.statement, 96), "   "))

@@ -44,7 +44,10 @@ def plausibility(
         typer.secho(f"not scorable: {r.reason}", fg=typer.colors.YELLOW)
         return
     assert r.score is not None and r.plausibility is not None
-    typer.secho(f"plausibility {r.plausibility:.3f}", bold=True)
+    ci = f", 95% interval {r.interval[0]:.2f}–{r.interval[1]:.2f}" if r.interval else ""
+    typer.secho(f"plausibility {r.plausibility:.2f}: {r.band}{ci}", bold=True)
+    typer.echo(f"  what it is: {r.meaning}")
+    typer.echo(f"  {r.quality}")
     typer.echo(f"  P(real among all {len(r.variants) + 1} candidates) {r.p_vs_all:.3f}")
     typer.echo(f"  calibration: {r.calibration}")
     typer.echo(

@@ -169,7 +169,11 @@ def _card(
 def _scores_line(sc: Scores | dict[str, Any]) -> str:
     d = sc.model_dump() if isinstance(sc, Scores) else sc
     p, ppl, pva = score(d, "plausibility"), score(d, "perplexity"), score(d, "p_vs_all")
-    parts = [f"plausibility {p:.3f} ({cards.band(p).label})" if p is not None else "not scored"]
+    parts = [
+        f"plausibility {p:.2f} ({cards.band(p, score(d, 'interval')).label})"
+        if p is not None
+        else "not scored"
+    ]
     if pva is not None:
         parts.append(f"p vs all {pva:.3f}")
     if ppl is not None:
