@@ -60,11 +60,25 @@ def _index(kn: Knowledge) -> _Index:
 
 @lru_cache(maxsize=1)
 def _disease_phenotypes() -> dict[str, set[str]]:
-    from brainweave.knowledge.phenotypes import gene_annotations
+    """HPO's disease -> phenotype annotations (genes_to_phenotype.txt), read with a
+    plain split: 300,000 lines, once per process."""
+    from brainweave.knowledge.phenotypes import gene_annotations, hpo_files
 
+    path = hpo_files()["genes_to_phenotype.txt"]
     out: dict[str, set[str]] = {}
-    for a in gene_annotations():
-        out.setdefault(a.disease_id, set()).add(a.phenotype_id)
+    with path.open(encoding="utf-8") as fh:
+        header = fh.readline()
+        for line in fh if header.startswith("ncbi_gene_id\tgene_symbol\thpo_id") else ():
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 6:
+                break
+            out.setdefault(cols[5], set()).add(cols[2])
+        else:
+            if out:
+                return out
+    # a malformed file: the checked reader raises with its file and line
+    for _ in gene_annotations(path):
+        pass
     return out
 
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from brainweave.agents.models import Counterfactual, Scores
 from brainweave.scoring.calibration import CalibrationParams, load_params
 from brainweave.scoring.contract import Scorer, TextScore
-from brainweave.scoring.counterfactuals import make_variants
+from brainweave.scoring.counterfactuals import Variant, make_variants
 from brainweave.scoring.memorisation import DEFAULT_THRESHOLD, memorisation_ratio
 
 log = logging.getLogger(__name__)
@@ -265,10 +265,13 @@ def score_hypotheses(
     scorer: Scorer | None = None,
     settings: Any = None,
     max_variants: int = 8,
+    variants: Sequence[Sequence[Variant]] | None = None,
 ) -> list[PlausibilityResult]:
     """Score each hypothesis against its counterfactual variants under its evidence.
 
-    ``context`` is one evidence text for all hypotheses, or one per hypothesis.
+    ``context`` is one evidence text for all hypotheses, or one per hypothesis;
+    ``variants``, one list per hypothesis, replaces the ones :func:`make_variants`
+    would make (a benchmark's own altered sentences).
     """
     if scorer is None:
         from brainweave.scoring.backends import make_scorer
@@ -292,11 +295,16 @@ def score_hypotheses(
     else:
         slope, intercept = 1.0, 0.0
         how = f"none for {scorer.name}: raw likelihood ratio, sigmoid(gap)"
+    given: list[Sequence[Variant] | None] = (
+        list(variants) if variants is not None else [None] * len(hypotheses)
+    )
+    if len(given) != len(hypotheses):
+        raise ValueError("give one list of variants per hypothesis")
     return [
         _score_one(
-            scorer, h.strip(), ctx, max_variants, slope, intercept, threshold, how, bool(params)
+            scorer, h.strip(), ctx, max_variants, slope, intercept, threshold, how, bool(params), vs
         )
-        for h, ctx in zip(hypotheses, contexts, strict=True)
+        for h, ctx, vs in zip(hypotheses, contexts, given, strict=True)
     ]
 
 
@@ -310,6 +318,7 @@ def _score_one(
     threshold: float,
     how: str,
     calibrated: bool,
+    given: Sequence[Variant] | None = None,
 ) -> PlausibilityResult:
     base = {
         "hypothesis": hypothesis,
@@ -320,7 +329,9 @@ def _score_one(
     }
     if not hypothesis:
         return PlausibilityResult(scorable=False, reason="the statement is empty", **base)
-    variants = make_variants(hypothesis, max_variants=max_variants)
+    variants = (
+        list(given) if given is not None else make_variants(hypothesis, max_variants=max_variants)
+    )
     if not variants:
         return PlausibilityResult(
             scorable=False,
