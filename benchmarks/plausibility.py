@@ -4,7 +4,7 @@ Items:
 
 - **BrainBench**: each test case's first sentence that holds an expert edit
   (``[[original, altered]]``): the real sentence, the experts' altered sentence
-  (kind ``brainbench``) and the counterfactuals brainweave makes of the real one;
+  (kind ``expert``) and the counterfactuals brainweave makes of the real one;
 - **PubMedQA** (``corpora/clinical/pubmedqa_pqal.json``, where present): the first
   sentence of each long answer (the conclusion), against its counterfactuals.
 
@@ -82,7 +82,7 @@ def brainbench_records(csv_path: Path) -> tuple[list[tuple[str, str, str]], int]
 
 def brainbench_item(doi: str, real: str, altered: str, max_variants: int) -> Item:
     """The real sentence against the experts' alteration and brainweave's own."""
-    bb = Variant(text=altered, kind="brainbench", original=real, altered=altered)
+    bb = Variant(text=altered, kind="expert", original=real, altered=altered)
     ours = [v for v in make_variants(real, max_variants=max_variants) if v.text != altered]
     return Item(
         id=f"brainbench:{doi}",
@@ -273,14 +273,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "not_alterable": skipped,
         "seconds": {"items": round(t_items, 1), "scoring": round(t_score, 1)},
         "results": {},
+        # every (real, altered) pair: what a calibration refit on single sentences reads
+        "pairs": rows,
     }
     for cond, rs in rows.items():
         if not rs:
             continue
         res: dict[str, Any] = {"all": summarise(rs, args.seed)}
-        for key in sorted({r["kind"] for r in rs}) + sorted({r["dataset"] for r in rs}):
-            sub = [r for r in rs if key in (r["kind"], r["dataset"])]
-            res[key] = summarise(sub, args.seed)
+        for kind in sorted({r["kind"] for r in rs}):
+            res[kind] = summarise([r for r in rs if r["kind"] == kind], args.seed)
+        for ds in sorted({r["dataset"] for r in rs}):  # every pair of that data set's items
+            res[f"all {ds}"] = summarise([r for r in rs if r["dataset"] == ds], args.seed)
         out["results"][cond] = res
     return out
 

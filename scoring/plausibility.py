@@ -103,9 +103,9 @@ def scorer_quality(model: str | None) -> ScorerQuality | None:
     return q.get(model) or q.get(model.split(":")[-1])
 
 
-def _figure(f: BenchFigure) -> str:
+def _figure(f: BenchFigure, unit: str = "") -> str:
     lo, hi = wilson(f.correct, f.n)
-    return f"{f.accuracy:.1%} (n = {f.n}, 95% interval {lo:.0%}–{hi:.0%})"
+    return f"{f.accuracy:.1%} (n = {f.n}{unit}, 95% interval {lo:.0%}–{hi:.0%})"
 
 
 def quality_sentence(model: str | None) -> str:
@@ -120,7 +120,10 @@ def quality_sentence(model: str | None) -> str:
     if q.single_finding is not None:
         sf = q.single_finding
         auc = f", ROC AUC {sf.auc:.2f}" if sf.auc is not None else ""
-        parts.append(f"{_figure(sf)}{auc} at telling single findings from their counterfactuals")
+        parts.append(
+            f"{_figure(sf, ' sentence pairs')}{auc} at telling single findings from their "
+            "counterfactuals"
+        )
     else:
         parts.append("not yet measured on single findings (benchmarks/plausibility.py)")
     if q.brainbench is not None:
