@@ -135,9 +135,10 @@ def _object(entity_id: str, label: str | None, relation: str) -> str:
             return f"{relation} changes in {name}"
         return f"is associated with {name}"
     if relation in ("increased", "reduced"):
-        if kind in ("phenotype", "disease"):  # "reduced memory impairment" misreads
-            more = "more" if relation == "increased" else "less"
-            return f"is associated with {more} {name}"
+        if kind in ("phenotype", "disease"):
+            # the cue measures something else ("cognitive decline", "reduced volume in
+            # patients with X"): "less memory impairment" would misread it
+            return f"is associated with {name}"
         return f"is associated with {relation} {name}"
     if relation == "causes":
         return f"may lead to {name}"
