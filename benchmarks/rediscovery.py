@@ -179,8 +179,9 @@ def main() -> None:
             "top_after": [h.statement for h in after[:3]],
             "scored": len(r.hypotheses),
             "not_scorable": sum(h.scores.scorable is False for h in r.hypotheses),
-            "not_scorable_why": sorted({h.scores.reason or "" for h in r.hypotheses
-                                        if h.scores.scorable is False}),
+            "not_scorable_why": sorted(
+                {h.scores.reason or "" for h in r.hypotheses if h.scores.scorable is False}
+            ),
         }
         rows.append(row)
         b, a = row["before"], row["after"]
