@@ -9,7 +9,12 @@ exchange, scoring), then both syntheses draft hypotheses from the same evidence:
 - **before**: the linked-set synthesis (findings sharing an entity id, phrased by
   the LLM or the "X links the genetics finding that ..." template), as on main;
 - **after**: the ranked A-B-C discovery (``brainweave.graphs.discovery``) with
-  typed edges, strict grounding and novelty.
+  typed edges, strict grounding, novelty and the question match of its passages
+  (the run's embedder), as the graph's synthesis step drafts them.
+
+Both read the same run's evidence, which includes the exchange round's passages
+for the discovered B- and C-terms. The share "not scorable" is of the run's own
+(scored) hypotheses.
 
 Per question and side: whether each expected concept is named (by entity id) by
 one of the top-5 hypotheses, the concept recall, the share of hypotheses that
@@ -129,9 +134,11 @@ def main() -> None:
     links = load_links()[: args.limit or None]
     concepts = resolve_concepts(kn, links)
     rows = []
+    from brainweave.retrieval.service import Retriever
     from brainweave.retrieval.store import IndexStore
 
     store = IndexStore(settings.index_dir)
+    embedder = Retriever(settings).embedder
     indexes: dict[str, Any] = {}
 
     def opened(domain: str) -> Any:
@@ -156,7 +163,7 @@ def main() -> None:
             type("R", (), {"store": store})(), {f.domain for f in r.findings}
         )
         after, dropped, _ = synthesis.discover(
-            None, link["question"], r.findings, passages, graphs, 8
+            None, link["question"], r.findings, passages, graphs, 8, embedder=embedder
         )
         ta = time.perf_counter() - ta
         row = {
@@ -168,7 +175,13 @@ def main() -> None:
                 "synthesis_s": round(ta, 3),
                 "dropped": dropped,
             },
+            "top_before": [h.statement for h in before[:3]],
             "top_after": [h.statement for h in after[:3]],
+            "scored": len(r.hypotheses),
+            "not_scorable": sum(h.scores.scorable is False for h in r.hypotheses),
+            "not_scorable_why": sorted(
+                {h.scores.reason or "" for h in r.hypotheses if h.scores.scorable is False}
+            ),
         }
         rows.append(row)
         b, a = row["before"], row["after"]
@@ -196,6 +209,10 @@ def main() -> None:
             "run_on_statements": sum(x["run_on"] for x in xs),
             "synthesis_s_mean": round(statistics.mean(x["synthesis_s"] for x in xs), 3),
         }
+    scored = sum(r["scored"] for r in rows)
+    summary["not_scorable_share"] = (
+        round(sum(r["not_scorable"] for r in rows) / scored, 3) if scored else None
+    )
     asks = sorted(r["ask_s"] for r in rows)
     summary["ask_s_p50"] = round(statistics.median(asks), 2)
     summary["questions"] = len(rows)

@@ -93,7 +93,28 @@ def direction(sentence: str | None, a: str | None = None, b: str | None = None) 
     for m in mentions:
         masked[m.start : m.end] = " " * (m.end - m.start)
     text = "".join(masked)[lo:hi]
+    between, offset, until = text, lo, lo  # until: where the object's mention starts
+    if a is not None and b is not None:
+        first = {
+            e: min((m.start, m.end) for m in mentions if m.entity_id == e)
+            for e in (a, b)
+            if any(m.entity_id == e for m in mentions)
+        }
+        if len(first) == 2:
+            (_, end1), (start2, _) = sorted(first.values())
+            between, offset, until = "".join(masked)[end1:start2], end1, start2
     for word, cue in DIRECTIONS:
+        if word == "causes":
+            # only a cause stated from one to the other ("levodopa-induced dyskinesia in
+            # Parkinson's disease" does not say levodopa causes Parkinson's disease)
+            hit = cue.search(between)
+            if hit and not re.match(r"\s*by\b", between[hit.end() :]):
+                after = offset + hit.end()  # "-induced dyskinesia": the cause is of another
+                if not any(
+                    after <= m.start < until and m.entity_id not in (a, b) for m in mentions
+                ):
+                    return word
+            continue
         if cue.search(text):
             return word
     return "associated with"
@@ -135,9 +156,10 @@ def _object(entity_id: str, label: str | None, relation: str) -> str:
             return f"{relation} changes in {name}"
         return f"is associated with {name}"
     if relation in ("increased", "reduced"):
-        if kind in ("phenotype", "disease"):  # "reduced memory impairment" misreads
-            more = "more" if relation == "increased" else "less"
-            return f"is associated with {more} {name}"
+        if kind in ("phenotype", "disease"):
+            # the cue measures something else ("cognitive decline", "reduced volume in
+            # patients with X"): "less memory impairment" would misread it
+            return f"is associated with {name}"
         return f"is associated with {relation} {name}"
     if relation == "causes":
         return f"may lead to {name}"

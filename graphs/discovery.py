@@ -15,23 +15,49 @@ concept C of another are linked through B-terms each literature shares with it.
   collocation extraction", GSCL 2009), from the stored document frequencies and
   co-mention counts, mapped to [0, 1] ((npmi + 1) / 2: independence is 0.5) and
   shrunk by the support (minimum support one passage, which counts half).
+- **Edge quality**: a pair named in one sentence is a stronger link than a pair
+  that only shares a passage (Ding, Berleant, Nettleton & Wurtele, "Mining MEDLINE:
+  abstracts, sentences, or phrases?", Pac Symp Biocomput 2002:326-337): a
+  passage-only co-mention counts half. In a passage that describes a trial's design
+  (arms, placebo, enrolment) only intervention-condition pairs are the trial's
+  claim; its other pairs (two conditions of the eligibility criteria, a drug and a
+  gene) are design co-mentions and count 0.3.
 - **Path score**: the weakest edge (minimum weight, as in Yetisgen-Yildiz & Pratt,
   "A new evaluation methodology for literature-based discovery systems",
   J Biomed Inform 42:633-643, 2009, whose best ranking combines the linking-term
   count LTC with the average minimum weight AMW), times the specificity of B
-  (inverse document frequency), times how well the passages behind the edges match
-  the question (their retrieval similarity), times 1 + ln(LTC(A, C)); a link
-  between two entities of one kind (region-region) counts half, so chains that
-  cross kinds (gene -> region -> phenotype) come first.
-- **Open discovery** starts from the question's entities (A); **closed discovery**
-  (the question names both ends) ranks the B-terms between them first.
+  (inverse document frequency), times 1 + ln(LTC(A, C)), times the topic match and
+  the semantic-type prior below.
+- **Topic match**: each passage's similarity to the question (cosine of the
+  question's and the passage's sentence embeddings, Reimers & Gurevych,
+  "Sentence-BERT", EMNLP 2019; else the retrieval score it came with), as its
+  percentile among the run's passages; an edge matches as well as its best passage,
+  a path as well as its weaker edge (0.2 + 0.8 x that). A chain whose C end has
+  nothing to do with the question (no passage naming C is in the top quarter of
+  the match, C is not associated with a question entity in any index or in the curated
+  annotations, and the question does not name it) is dropped and counted.
+- **Semantic types** (the discovery patterns of Hristovski, Friedman, Rindflesch &
+  Peterlin, "Exploiting semantic relations for literature-based discovery", AMIA
+  Annu Symp Proc 2006:349-353, and the semantic-type filters of Weeber et al.,
+  JASIST 52:548-557, 2001): a chain that climbs the levels of description
+  (gene/transmitter -> region/process -> phenotype/disease, or the reverse) counts
+  1.5, one through three different kinds (gene -> phenotype -> disease, gene ->
+  disease -> region) 1.3; a link between two entities of one kind (region-region) counts half;
+  an intervention as the bridge counts half (a drug tested for A and for C is not a
+  mechanism linking them).
+- **Open discovery** starts from the question's entities (A): when the question
+  names one, every path starts there (no chain from an unrelated passage's entities);
+  only a question naming no specific entity starts from the best-matching passages.
+  **Closed discovery** (the question names both ends) ranks the B-terms between
+  them first.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -49,6 +75,23 @@ MAX_ENTITIES = 40  # pairs counted among at most this many entities of one passa
 MAX_PER_B = 2  # variety: paths sharing one B-term
 MAX_PER_AC = 2  # ... or one A-C pair
 OPEN_STARTS = 3  # A-terms taken from the best passages when the question names none
+PASSAGE_ONLY = 0.5  # a pair that shares a passage but no sentence (Ding et al. 2002)
+DESIGN = 0.3  # a pair co-mentioned by a trial's design, not by its claim
+INTERVENTION_BRIDGE = 0.5
+ON_TOPIC = 0.75  # percentile a passage naming C must reach, unless C is otherwise related
+#: levels of description: molecular, systems, clinical (interventions act on any)
+LEVEL = {"gene": 0, "transmitter": 0, "region": 1, "process": 1, "phenotype": 2, "disease": 2}
+CLIMBS = 1.5  # gene -> region -> phenotype, or the reverse
+REACHES = 1.3  # three kinds: gene -> phenotype -> disease, gene -> disease -> region
+CONDITIONS = ("phenotype", "disease")
+#: cues of a passage describing a trial's design (two or more make it one)
+_DESIGN = re.compile(
+    r"\b(randomi[sz]\w*|placebo|double-blind|single-blind|open-label|cross-?over|"
+    r"arms?|enrol\w*|eligib\w*|inclusion criteria|exclusion criteria|phase [1-4i]+|"
+    r"participants|trial)\b",
+    re.I,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
 
 @dataclass
@@ -62,7 +105,9 @@ class EdgeEvidence:
     via: str | None = None  # curated: the disease that links gene and phenotype
     support: int = 0  # passages of the whole domain index naming both
     weight: float = 0.0
-    match: float = 0.0  # best retrieval similarity of its passages
+    match: float = 0.0  # best question match (percentile) of its passages
+    in_sentence: bool = True  # some passage names both in one sentence
+    design_only: bool = False  # every passage naming both describes a trial's design
 
     def other(self, x: str) -> str:
         return self.b if x == self.a else self.a
@@ -107,6 +152,7 @@ class Net:
         named: Mapping[str, set[str]],
         graphs: Mapping[str, Any] | None = None,
         curated: bool = True,
+        relevance: Mapping[str, float] | None = None,
     ) -> None:
         self.passages = passages
         self.graphs = dict(graphs or {})
@@ -116,17 +162,44 @@ class Net:
         self.adj: dict[str, list[EdgeEvidence]] = defaultdict(list)
         self._df: dict[tuple[str, str], int] = {}
         self._n: dict[str, int] = {}
+        self._assoc: dict[tuple[str, str], bool] = {}
+        self.rejected: Counter[str] = Counter()  # paths left out, by reason
+        if relevance is None:  # the retrieval score each passage came with
+            relevance = {pid: float(passages[pid].get("score", 0.0) or 0.0) for pid in named}
+        self.topic = percentiles({pid: float(relevance.get(pid, 0.0)) for pid in self.named})
         for pid, ids in self.named.items():
             domain = str(passages[pid].get("domain", ""))
-            score = float(passages[pid].get("score", 0.0) or 0.0)
+            pairs = self._sentence_pairs(pid, ids)
+            design = is_design(str(passages[pid].get("text", "")))
             for a, b in combinations(sorted(ids)[:MAX_ENTITIES], 2):
                 e = self._edge(a, b, domain)
+                first = not e.passages
                 e.passages.append(pid)
-                e.match = max(e.match, score)
+                e.match = max(e.match, self.topic[pid])
+                said = (a, b) in pairs
+                claim = not design or self._trial_claim(a, b)
+                e.in_sentence = said if first else (e.in_sentence or said)
+                e.design_only = (not claim) if first else (e.design_only and not claim)
         if curated:
             self._add_curated()
         for e in self.edges.values():
             e.weight = self._weight(e)
+
+    def _sentence_pairs(self, pid: str, ids: set[str]) -> set[tuple[str, str]]:
+        """The pairs of the passage's entities that one of its sentences names together."""
+        text = str(self.passages[pid].get("text", ""))
+        out: set[tuple[str, str]] = set()
+        for sentence in _SENTENCE.split(text):
+            here = sorted({m.entity_id for m in self.kn.find(sentence) if not m.negated} & ids)[
+                :MAX_ENTITIES
+            ]
+            out.update(combinations(here, 2))
+        return out
+
+    def _trial_claim(self, a: str, b: str) -> bool:
+        """A trial's own claim: an intervention for a condition."""
+        kinds = {self.kind(a), self.kind(b)}
+        return "intervention" in kinds and bool(kinds & set(CONDITIONS))
 
     def generic(self, entity_id: str) -> bool:
         e = self.kn.get(entity_id)
@@ -165,7 +238,7 @@ class Net:
                 e = self._edge(g, other, CURATED, via=ce.via or None)
                 if not e.passages:
                     e.passages = [pg, po]
-                    e.match = min(self._score(pg), self._score(po))
+                    e.match = min(self.topic[pg], self.topic[po])
 
     def _score(self, pid: str) -> float:
         return float(self.passages[pid].get("score", 0.0) or 0.0)
@@ -221,7 +294,8 @@ class Net:
                 log.info("discovery: no co-mention count in %s: %s", e.domain, err)
         e.support = co
         w = npmi(co, self.df(e.a, e.domain), self.df(e.b, e.domain), n)
-        return (w + 1.0) / 2.0 * (1.0 - 0.5**co)
+        quality = (1.0 if e.in_sentence else PASSAGE_ONLY) * (DESIGN if e.design_only else 1.0)
+        return (w + 1.0) / 2.0 * (1.0 - 0.5**co) * quality
 
     def specificity(self, entity: str) -> float:
         """Inverse document frequency in [0, 1], over the domains that name the entity."""
@@ -235,14 +309,99 @@ class Net:
     def nodes(self) -> set[str]:
         return set(self.adj)
 
+    def entity_topic(self, entity: str) -> float:
+        """The best question match (percentile) of the run's passages naming the entity."""
+        return max((self.topic[p] for p, ids in self.named.items() if entity in ids), default=0.0)
+
+    def associated(self, c: str, others: Iterable[str]) -> bool:
+        """C is linked to one of ``others`` beyond chance somewhere: named together by two
+        or more passages of a domain index with positive npmi, or a curated association."""
+        from brainweave.knowledge.graph import curated_edges
+
+        for q in others:
+            key = (min(c, q), max(c, q))
+            if key in self._assoc:
+                if self._assoc[key]:
+                    return True
+                continue
+            hit = any({x.a, x.b} == {c, q} for x in curated_edges(q))
+            for domain, eg in self.graphs.items():
+                if hit:
+                    break
+                try:
+                    co = int(eg.co_mention_count(c, q))
+                except Exception:
+                    continue
+                if co >= 2 and npmi(co, self.df(c, domain), self.df(q, domain), self.n(domain)) > 0:
+                    hit = True
+            self._assoc[key] = hit
+            if hit:
+                return True
+        return False
+
+    def type_prior(self, a: str, b: str, c: str) -> float:
+        return type_prior(self.kind(a), self.kind(b), self.kind(c))
+
+
+def type_prior(ka: str, kb: str, kc: str) -> float:
+    """How well a chain's kinds follow the levels of description (Hristovski 2006)."""
+    prior = 1.0
+    if ka == kb or kb == kc:
+        prior *= SAME_KIND  # caudate -> striatum -> putamen says little
+    if kb == "intervention":
+        prior *= INTERVENTION_BRIDGE
+    la, lb, lc = LEVEL.get(ka), LEVEL.get(kb), LEVEL.get(kc)
+    if la is None or lb is None or lc is None:
+        return prior
+    if la < lb < lc or la > lb > lc:
+        return prior * CLIMBS
+    if len({ka, kb, kc}) == 3:  # gene -> disease -> region, gene -> phenotype -> disease
+        return prior * REACHES
+    return prior
+
+
+def percentiles(values: Mapping[str, float]) -> dict[str, float]:
+    """Each value's percentile rank among the values, in [0, 1] (ties share the mean rank)."""
+    if not values:
+        return {}
+    order = sorted(values.values())
+    n = len(order)
+    out = {}
+    for k, v in values.items():
+        below = sum(1 for x in order if x < v)
+        same = sum(1 for x in order if x == v)
+        out[k] = 1.0 if n == 1 else (below + (same - 1) / 2) / (n - 1)
+    return out
+
+
+def is_design(text: str) -> bool:
+    """Does the passage describe a trial's design (two or more design cues)?"""
+    return len({m.group(0).lower() for m in _DESIGN.finditer(text)}) >= 2
+
+
+def question_similarity(
+    embedder: Any, question: str, passages: Mapping[str, Mapping[str, Any]]
+) -> dict[str, float]:
+    """Cosine of the question's and each passage's embedding (Reimers & Gurevych 2019)."""
+    import numpy as np
+
+    pids = list(passages)
+    if not pids:
+        return {}
+    texts = [question] + [str(passages[p].get("text", ""))[:1000] for p in pids]
+    v = np.asarray(embedder.embed(texts), dtype=np.float32)
+    v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    sims = v[1:] @ v[0]
+    return {p: float(x) for p, x in zip(pids, sims, strict=True)}
+
 
 def starts(net: Net, question_entities: Iterable[str]) -> tuple[list[str], bool]:
     """The A-terms, in the question's order: its entities found in the evidence (True), else the
     entities of the best-matching passages (False: open discovery from the evidence)."""
     nodes = net.nodes()
-    q = [e for e in question_entities if e in nodes and not net.generic(e)]
-    if q:
-        return list(dict.fromkeys(q)), True
+    specific = [e for e in question_entities if not net.generic(e)]
+    if specific:  # the question names A: paths start there or nowhere
+        return list(dict.fromkeys(e for e in specific if e in nodes)), True
     by_score: dict[str, float] = defaultdict(float)
     for pid, ids in net.named.items():
         for e in ids:
@@ -281,17 +440,28 @@ def rank_paths(net: Net, question_entities: Iterable[str], limit: int = 8) -> li
     ltc: dict[tuple[str, str], set[str]] = defaultdict(set)
     for p in paths:
         ltc[(p.nodes[0], p.nodes[2])].add(p.nodes[1])
+    kept = []
+    for p in paths:
+        c = p.nodes[2]
+        if not (
+            p.closed
+            or c in q_ents
+            or net.entity_topic(c) >= ON_TOPIC
+            or net.associated(c, q_ents or {p.nodes[0]})
+        ):
+            net.rejected["off_topic"] += 1
+            continue
+        kept.append(p)
+    paths = kept
     for p in paths:
         e1, e2 = p.edges
         amw = min(e1.weight, e2.weight)
-        match = 0.5 + 0.5 * (e1.match + e2.match) / 2
+        match = 0.2 + 0.8 * min(e1.match, e2.match)
         p.linking_terms = len(ltc[(p.nodes[0], p.nodes[2])])
         p.score = amw * net.specificity(p.bridge) * match * (1.0 + math.log(p.linking_terms))
         if p.closed:
             p.score *= CLOSED_BONUS
-        a, b, c = p.nodes
-        if net.kind(a) == net.kind(b) or net.kind(b) == net.kind(c):
-            p.score *= SAME_KIND  # caudate -> striatum -> putamen says little
+        p.score *= net.type_prior(*p.nodes)
     # ties (closed discovery finds A-B-C and C-B-A): the end the question names first leads
     first = {a: i for i, a in enumerate(a_terms)}
     paths.sort(key=lambda p: (-p.score, first[p.nodes[0]], p.nodes))
@@ -321,18 +491,98 @@ def bridge_terms(
     graphs: Mapping[str, Any], entities: Iterable[str], domain: str, limit: int = 5
 ) -> list[str]:
     """The B-terms the entities co-occur with in one domain's whole index, most
-    specific first (npmi over the index): what the exchange round can look up next."""
+    specific first (npmi over the index): what the exchange round looks up next."""
     eg = graphs.get(domain)
     if eg is None:
         return []
-    n = eg.passages()
-    kn = knowledge.default()
+    ents = list(entities)
     scored: dict[str, float] = {}
-    for a in entities:
-        df_a = eg.doc_frequency(a)
-        for b, co in eg.co_mentions(a, 50):
-            if (kn.get(b) is not None and kn.entities[b].generic) or b in entities:
-                continue
-            w = (npmi(co, df_a, eg.doc_frequency(b), n) + 1.0) / 2.0 * (1.0 - 0.5**co)
+    for a in ents:
+        for b, w in _scored_terms(eg, a, set(ents), 50):
             scored[b] = max(scored.get(b, -1.0), w)
     return sorted(scored, key=lambda b: (-scored[b], b))[:limit]
+
+
+def exchange_queries(
+    graphs: Mapping[str, Any],
+    entities: Iterable[str],
+    per_domain: int = 3,
+    b_terms: int = 4,
+    c_terms: int = 2,
+) -> dict[str, list[str]]:
+    """Queries that fetch the passages behind the best A-B-C chains of the indexes.
+
+    From the A-terms, the B-terms they co-occur with in a domain and the C-terms those
+    co-occur with in another (:func:`bridge_terms`, npmi over each whole index); each
+    edge becomes a query of the two entities' quoted surface forms, as a passage of
+    that index names them, which the retriever puts first when a passage contains
+    both. Chains are taken best first (weaker edge x semantic-type prior), at most
+    ``per_domain`` queries per domain: domain -> queries.
+    """
+    kn = knowledge.default()
+    a_terms = [
+        e for e in dict.fromkeys(entities) if kn.get(e) is None or not kn.entities[e].generic
+    ]
+    kn_kind = knowledge.kind
+    chains: list[
+        tuple[float, tuple[str, str, str], tuple[str, str, str], tuple[str, str, str]]
+    ] = []
+    for d1, eg1 in sorted(graphs.items()):
+        for a in a_terms:
+            try:
+                if not eg1.doc_frequency(a):
+                    continue
+                bs = _scored_terms(eg1, a, {*a_terms}, b_terms)
+            except Exception as err:  # an index without mentions: nothing to look up
+                log.info("exchange: %s has no mentions to look up: %s", d1, err)
+                continue
+            for b, w1 in bs:
+                for d2, eg2 in sorted(graphs.items()):
+                    if d2 == d1:
+                        continue
+                    try:
+                        cs = _scored_terms(eg2, b, {a, *a_terms}, c_terms)
+                    except Exception:
+                        continue
+                    for c, w2 in cs:
+                        score = min(w1, w2) * type_prior(kn_kind(a), kn_kind(b), kn_kind(c))
+                        chains.append((score, (d1, a, b), (d2, b, c), (a, b, c)))
+    chains.sort(key=lambda x: (-x[0], x[3]))
+    out: dict[str, list[str]] = defaultdict(list)
+    for _, *edges, _nodes in chains:
+        for domain, x, y in edges:
+            q = _pair_query(graphs[domain], x, y)
+            if q and q not in out[domain] and len(out[domain]) < per_domain:
+                out[domain].append(q)
+    return dict(out)
+
+
+def _scored_terms(eg: Any, a: str, skip: set[str], limit: int) -> list[tuple[str, float]]:
+    kn = knowledge.default()
+    n, df_a = eg.passages(), eg.doc_frequency(a)
+    scored = []
+    for b, co in eg.co_mentions(a, 50):
+        if b in skip or (kn.get(b) is not None and kn.entities[b].generic):
+            continue
+        w = (npmi(co, df_a, eg.doc_frequency(b), n) + 1.0) / 2.0 * (1.0 - 0.5**co)
+        scored.append((b, w))
+    scored.sort(key=lambda x: (-x[1], x[0]))
+    return scored[:limit]
+
+
+def _pair_query(eg: Any, a: str, b: str) -> str | None:
+    """'"<a as written>" "<b as written>"' from a passage of the index naming both."""
+    try:
+        _, pids = eg.passages_naming_both(a, b, 1)
+        if not pids:
+            return None
+        surface = {}
+        for m in eg.mentions_of(pids[0]):
+            if m.entity_id in (a, b) and not m.negated and m.entity_id not in surface:
+                surface[m.entity_id] = m.surface
+    except Exception as err:
+        log.info("exchange: no passage of %s names %s and %s: %s", eg.domain, a, b, err)
+        return None
+    if len(surface) < 2:
+        return None
+    return " ".join(f'"{surface[x]}"' for x in (a, b))

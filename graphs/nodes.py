@@ -140,6 +140,7 @@ def exchange(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     pending: dict[str, list[str]] = {}
     messages: list[Message] = []
     issues: list[AgentIssue] = []
+    bridges = _bridge_queries(ctx, state["question"], findings, state["agents"])
     for name in state["agents"]:
         others = [f for f in new if f.agent != name]
         asked, issue = call_agent(
@@ -153,7 +154,12 @@ def exchange(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         if issue is not None:
             issues.append(issue)
         queries = [q for q in (asked or []) if isinstance(q, str) and q.strip()]
+        # the discovered B- and C-terms first, each fetching a passage that names an edge's
+        # two ends, and one of the agent's own (the k passages are shared by the queries)
+        mine = bridges.get(ctx.agents[name].domain, [])
         queries = [q for q in queries if q not in ran.get(name, [])]
+        queries = [q for q in mine if q not in ran.get(name, [])] + queries[: 1 if mine else None]
+        queries = list(dict.fromkeys(queries))
         if queries:
             pending[name] = queries
         for sender in sorted({f.agent for f in others}):
@@ -182,6 +188,32 @@ def exchange(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     }
 
 
+def _bridge_queries(
+    ctx: RunContext, question: str, findings: list[Finding], agents: list[str]
+) -> dict[str, list[str]]:
+    """domain -> queries for the edges of the best A-B-C chains of the indexes, from the
+    question's entities (else the entities the round's findings name most)."""
+    from collections import Counter
+
+    from brainweave import knowledge
+    from brainweave.graphs import discovery
+
+    domains = {ctx.agents[n].domain for n in agents}
+    graphs = evidence_graphs(ctx.retriever, domains)
+    if not graphs:
+        return {}
+    a_terms = discovery.question_entities(question)
+    a_terms = [e for e in a_terms if not knowledge.is_generic(e)]
+    if not a_terms:
+        common = Counter(e for f in findings for e in f.entities if not knowledge.is_generic(e))
+        a_terms = [e for e, _ in common.most_common(discovery.OPEN_STARTS)]
+    try:
+        return discovery.exchange_queries(graphs, a_terms)
+    except Exception as err:  # the agents' own queries stand
+        log.warning("exchange: no bridge queries: %s", err)
+        return {}
+
+
 def synthesise(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
     t0 = time.perf_counter()
@@ -195,6 +227,7 @@ def synthesise(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         evidence_graphs(ctx.retriever, {f.domain for f in findings}),
         ctx.max_hypotheses,
         retry_ungrounded=ctx.retry_ungrounded,
+        embedder=_embedder(ctx.retriever),
     )
     issues = [_issue("synthesis", "llm", p + "; template statement used") for p in problems]
     return {
@@ -204,6 +237,15 @@ def synthesise(state: RunState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "llm_calls": _calls_since(ctx.llm, n_calls, "synthesis"),
         "timings": {"synthesis": time.perf_counter() - t0},
     }
+
+
+def _embedder(retriever: Any) -> Any:
+    """The run's embedder (loaded by the first retrieval), or None."""
+    try:
+        return retriever.embedder
+    except Exception as err:
+        log.info("no embedder for the question match: %s", err)
+        return None
 
 
 def evidence_graphs(retriever: Any, domains: set[str]) -> dict[str, Any]:

@@ -337,8 +337,12 @@ def discover(
     graphs: Mapping[str, Any] | None = None,
     max_hypotheses: int = 8,
     retry_ungrounded: bool = False,
+    embedder: Any = None,
 ) -> tuple[list[Hypothesis], dict[str, int], list[str]]:
     """Hypotheses from the ranked A-B-C paths of the retrieved evidence.
+
+    With ``embedder`` (the run's), each passage's match to the question is the cosine
+    of their embeddings; else the retrieval score it came with.
 
     Each is a typed chain (:class:`Edge` per link, direction words from the cited
     sentence), phrased from its structure by template, optionally reworded by the
@@ -357,10 +361,16 @@ def discover(
         pid: {m.entity_id for m in kn.find(grounding.passage_text(p)) if not m.negated}
         for pid, p in passages.items()
     }
-    net = discovery.Net(passages, linkable, graphs)
+    relevance = None
+    if embedder is not None:
+        try:
+            relevance = discovery.question_similarity(embedder, question, passages)
+        except Exception as err:  # the retrieval scores stand in
+            log.warning("discovery: question similarity unavailable: %s", err)
+    net = discovery.Net(passages, linkable, graphs, relevance=relevance)
     q_ents = discovery.question_entities(question)
     ranked = discovery.rank_paths(net, q_ents, limit=max_hypotheses * 2)
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter(net.rejected)
     problems: list[str] = []
     cited_by: dict[str, list[Finding]] = {}
     for f in findings:
