@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -55,7 +56,15 @@ def main() -> None:
     ap.add_argument("--per-domain", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-embed", action="store_true")
+    ap.add_argument(
+        "--sections",
+        default="coverage,bridging,labels,throughput,build",
+        help="comma-separated: coverage, bridging, labels, throughput, build",
+    )
+    ap.add_argument("--build-docs", type=int, default=300, help="records per source (build)")
+    ap.add_argument("--profile", default="default", help="settings profile (build)")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
 
     import baseline_lexicon as before
 
@@ -71,114 +80,214 @@ def main() -> None:
     kn = knowledge.load(args.data)
     print(f"(then from the process cache in {time.perf_counter() - t0:.2f}s)")
 
-    sample = draw(args.data, args.per_domain, args.seed)
+    sample = (
+        draw(args.data, args.per_domain, args.seed) if sections & {"coverage", "throughput"} else {}
+    )
     texts = [t for docs in sample.values() for _, t in docs]
-    print(
-        f"\n## coverage ({args.per_domain} random documents per domain, "
-        f"first {PASSAGE_CHARS} characters)"
-    )
-    print(
-        f"{'domain':14s} {'before: covered':>16s} {'ents/passage':>13s} "
-        f"{'after: covered':>15s} {'ents/passage':>13s}"
-    )
-    for domain, docs in sample.items():
-        b = [set(before.find_entities(t)) for _, t in docs]
-        a = [{m.entity_id for m in kn.find(t) if not m.negated} for _, t in docs]
-        n = len(docs)
+    if "coverage" in sections:
         print(
-            f"{domain:14s} {sum(1 for x in b if x) / n:>16.1%} {sum(map(len, b)) / n:>13.2f} "
-            f"{sum(1 for x in a if x) / n:>15.1%} {sum(map(len, a)) / n:>13.2f}"
+            f"\n## coverage ({args.per_domain} random documents per domain, "
+            f"first {PASSAGE_CHARS} characters)"
         )
-        kinds = Counter(kn.entities[e].kind for x in a for e in x if e in kn.entities)
-        print(f"{'':14s} after, by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
-
-    print("\n## precision / recall on the labelled sample (tests/data/entity_labels.jsonl)")
-    labels_path = REPO / "tests" / "data" / "entity_labels.jsonl"
-    lines = [json.loads(x) for x in labels_path.read_text(encoding="utf-8").splitlines()]
-    head, rows = lines[0], lines[1:]
-    wanted = {r["doc_id"]: r for r in rows}
-    from brainweave.corpora import builtin_sources
-    from brainweave.retrieval.ingest import iter_documents
-
-    texts_by_id: dict[str, str] = {}
-    for s in builtin_sources():
-        for d in iter_documents(s, args.data, skip_bad=True):
-            if d.id in wanted:
-                texts_by_id[d.id] = d.text[: head["chars"]]
-    for which in ("development", "held-out"):
-        subset = {k: r for k, r in wanted.items() if r.get("set") == which}
-        if not subset:
-            continue
-        tp = fp = fn = 0
-        per_kind: dict[str, Counter[str]] = {}
-        for doc_id, r in subset.items():
-            gold = set(r["gold"])
-            got = {m.entity_id for m in kn.find(texts_by_id[doc_id]) if not m.negated}
-            for e in gold | got:
-                k = kn.entities[e].kind if e in kn.entities else "unlisted"
-                c = per_kind.setdefault(k, Counter())
-                c["tp" if e in gold and e in got else "fp" if e in got else "fn"] += 1
-            tp += len(gold & got)
-            fp += len(got - gold)
-            fn += len(gold - got)
         print(
-            f"{which}: {len(subset)} passages, {tp + fn} labelled entities: "
-            f"precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} "
-            f"(tp {tp}, fp {fp}, fn {fn})"
+            f"{'domain':14s} {'before: covered':>16s} {'ents/passage':>13s} "
+            f"{'after: covered':>15s} {'ents/passage':>13s}"
         )
-        for k, c in sorted(per_kind.items()):
-            print(f"  {k:12s} tp {c['tp']:3d}  fp {c['fp']:3d}  fn {c['fn']:3d}")
+        for domain, docs in sample.items():
+            b = [set(before.find_entities(t)) for _, t in docs]
+            a = [{m.entity_id for m in kn.find(t) if not m.negated} for _, t in docs]
+            n = len(docs)
+            print(
+                f"{domain:14s} {sum(1 for x in b if x) / n:>16.1%} {sum(map(len, b)) / n:>13.2f} "
+                f"{sum(1 for x in a if x) / n:>15.1%} {sum(map(len, a)) / n:>13.2f}"
+            )
+            kinds = Counter(kn.entities[e].kind for x in a for e in x if e in kn.entities)
+            print(
+                f"{'':14s} after, by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
+            )
 
-    print(f"\n## throughput ({len(texts)} passages)")
-    t0 = time.perf_counter()
-    for t in texts:
-        before.find_entities(t)
-    b_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for t in texts:
-        kn.find(t)
-    a_s = time.perf_counter() - t0
-    print(f"before (regex lexicon): {len(texts) / b_s:,.0f} passages/s")
-    print(
-        f"after (Aho-Corasick, all vocabularies): {len(texts) / a_s:,.0f} passages/s "
-        f"({a_s / b_s:.2f}x the baseline's time)"
-    )
+    if "bridging" in sections:
+        bridging(kn, args.data)
+    if "labels" in sections:
+        print("\n## precision / recall on the labelled sample (tests/data/entity_labels.jsonl)")
+        labels_path = REPO / "tests" / "data" / "entity_labels.jsonl"
+        lines = [json.loads(x) for x in labels_path.read_text(encoding="utf-8").splitlines()]
+        head, rows = lines[0], lines[1:]
+        wanted = {r["doc_id"]: r for r in rows}
+        from brainweave.corpora import builtin_sources
+        from brainweave.retrieval.ingest import iter_documents
+
+        texts_by_id: dict[str, str] = {}
+        for s in builtin_sources():
+            for d in iter_documents(s, args.data, skip_bad=True):
+                if d.id in wanted:
+                    texts_by_id[d.id] = d.text[: head["chars"]]
+        for which in ("development", "held-out"):
+            subset = {k: r for k, r in wanted.items() if r.get("set") == which}
+            if not subset:
+                continue
+            tp = fp = fn = 0
+            per_kind: dict[str, Counter[str]] = {}
+            for doc_id, r in subset.items():
+                gold = set(r["gold"])
+                got = {m.entity_id for m in kn.find(texts_by_id[doc_id]) if not m.negated}
+                for e in gold | got:
+                    k = kn.entities[e].kind if e in kn.entities else "unlisted"
+                    c = per_kind.setdefault(k, Counter())
+                    c["tp" if e in gold and e in got else "fp" if e in got else "fn"] += 1
+                tp += len(gold & got)
+                fp += len(got - gold)
+                fn += len(gold - got)
+            print(
+                f"{which}: {len(subset)} passages, {tp + fn} labelled entities: "
+                f"precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} "
+                f"(tp {tp}, fp {fp}, fn {fn})"
+            )
+            for k, c in sorted(per_kind.items()):
+                print(f"  {k:12s} tp {c['tp']:3d}  fp {c['fp']:3d}  fn {c['fn']:3d}")
+
+    if "throughput" in sections:
+        print(f"\n## throughput ({len(texts)} passages)")
+        t0 = time.perf_counter()
+        for t in texts:
+            before.find_entities(t)
+        b_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for t in texts:
+            kn.find(t)
+        a_s = time.perf_counter() - t0
+        print(f"before (regex lexicon): {len(texts) / b_s:,.0f} passages/s")
+        print(
+            f"after (Aho-Corasick, all vocabularies): {len(texts) / a_s:,.0f} passages/s "
+            f"({a_s / b_s:.2f}x the baseline's time)"
+        )
+        import tempfile
+
+        from brainweave.knowledge import graph
+
+        t0 = time.perf_counter()
+        annotated = graph.annotate(kn, ((t.split("\n", 1)[0], t) for t in texts))
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "passages.sqlite"
+            summary = graph.write(db, kn, annotated)
+        w_s = time.perf_counter() - t0
+        print(
+            f"annotate + statistics + store (mentions, entity_stats, comentions in sqlite): "
+            f"{len(texts) / w_s:,.0f} passages/s ({summary['mentions']:,} mentions, "
+            f"{summary['comention_pairs']:,} co-mention pairs)"
+        )
+        a_s = max(a_s, w_s)  # the build pays all of it
+        quiet = 45.3  # passages/s: README, "Embedding", all-MiniLM-L6-v2 on a quiet machine
+        print(
+            f"against the README's quiet-machine embedding rate ({quiet} passages/s), the "
+            f"annotation adds {quiet * a_s / len(texts):.1%} to the embedding time of a build"
+        )
+        if not args.no_embed:
+            from brainweave.retrieval.embedder import load_embedder
+            from brainweave.settings import load_settings
+
+            emb = load_embedder(load_settings().embedder)
+            part = texts[:256]
+            emb.embed(part[:8])
+            t0 = time.perf_counter()
+            emb.embed(part)
+            e_s = (time.perf_counter() - t0) / len(part)
+            per = a_s / len(texts)
+            print(f"embedding with {emb.name}: {1 / e_s:,.1f} passages/s")
+            print(
+                f"annotation's share of embedding + annotation: {per / (per + e_s):.1%} "
+                f"(annotation adds {per / e_s:.1%} to the embedding time)"
+            )
+    if "build" in sections:
+        build_share(args.data, args.build_docs, args.profile)
+
+
+def bridging(kn: Any, data: Path) -> None:
+    pass
+
+
+def build_share(data: Path, max_docs: int, profile: str) -> None:
+    """An ``index build`` of every domain (first ``max_docs`` records of each source),
+    once without the entity annotation and once with it, in this process.
+
+    "Without" replaces the store's annotation hook with one that annotates nothing (the
+    build is otherwise the same code); "with" is the build as shipped, with its
+    vocabulary load, annotation and mention writing timed where the store calls them."""
     import tempfile
 
-    from brainweave.knowledge import graph
+    from brainweave import knowledge
+    from brainweave.retrieval import build_indexes, store
+    from brainweave.retrieval.embedder import load_embedder
+    from brainweave.settings import load_settings
 
-    t0 = time.perf_counter()
-    annotated = graph.annotate(kn, ((t.split("\n", 1)[0], t) for t in texts))
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "passages.sqlite"
-        summary = graph.write(db, kn, annotated)
-    w_s = time.perf_counter() - t0
-    print(
-        f"annotate + statistics + store (mentions, entity_stats, comentions in sqlite): "
-        f"{len(texts) / w_s:,.0f} passages/s ({summary['mentions']:,} mentions, "
-        f"{summary['comention_pairs']:,} co-mention pairs)"
-    )
-    a_s = max(a_s, w_s)  # the build pays all of it
-    quiet = 45.3  # passages/s: README, "Embedding", all-MiniLM-L6-v2 on a quiet machine
-    print(
-        f"against the README's quiet-machine embedding rate ({quiet} passages/s), the "
-        f"annotation adds {quiet * a_s / len(texts):.1%} to the embedding time of a build"
-    )
-    if not args.no_embed:
-        from brainweave.retrieval.embedder import load_embedder
-        from brainweave.settings import load_settings
+    print(f"\n## share of an index build ({profile} profile, --max-docs {max_docs}, all domains)")
+    print(f"load average: {os.getloadavg()[0]:.2f} (1 min)")
+    real_annotate, real_write = store._annotate, store._write_mentions
+    spent: Counter[str] = Counter()
 
-        emb = load_embedder(load_settings().embedder)
-        part = texts[:256]
-        emb.embed(part[:8])
+    def no_annotate(passages: Any, data_dir: Path) -> tuple[Any, list[Any], dict[str, float]]:
+        return None, [], {}
+
+    def timed_annotate(passages: Any, data_dir: Path) -> tuple[Any, list[Any], dict[str, float]]:
         t0 = time.perf_counter()
-        emb.embed(part)
-        e_s = (time.perf_counter() - t0) / len(part)
-        per = a_s / len(texts)
-        print(f"embedding with {emb.name}: {1 / e_s:,.1f} passages/s")
+        out = real_annotate(passages, data_dir)
+        spent["annotate (with vocabulary load)"] += time.perf_counter() - t0
+        spent["vocabulary load"] += out[2]["vocabularies"]
+        return out
+
+    def timed_write(db_path: Path, kn: Any, annotated: list[Any]) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        out = real_write(db_path, kn, annotated)
+        spent["store mentions"] += time.perf_counter() - t0
+        return out
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["BRAINWEAVE_HOME"] = str(Path(tmp) / "home")
+        settings = load_settings(
+            profile=profile,
+            home=Path(tmp) / "home",
+            data_dir=data,
+            index={"max_docs_per_source": max_docs},
+        )
+        embedder = load_embedder(settings.embedder)
+        embedder.embed(["warm up the embedder"])
+        knowledge.build._loaded.clear()
+        t0 = time.perf_counter()
+        knowledge.load(data, cache=True)  # the one-time vocabulary build, cached on disk
+        first = time.perf_counter() - t0
+        print(f"one-time vocabulary build (then cached on disk): {first:.1f}s")
+        totals: dict[str, float] = {}
+        passages = 0
+        for label, ann, wr in (
+            ("without annotation", no_annotate, lambda db, kn, a: {}),
+            ("with annotation", timed_annotate, timed_write),
+        ):
+            store._annotate, store._write_mentions = ann, wr  # type: ignore[assignment]
+            knowledge.build._loaded.clear()  # the build loads the vocabulary from disk
+            try:
+                t0 = time.perf_counter()
+                results = build_indexes(settings, force=True, embedder=embedder)
+                totals[label] = time.perf_counter() - t0
+            finally:
+                store._annotate, store._write_mentions = real_annotate, real_write
+            passages = sum(r.manifest["count"] for r in results)
+            embed = sum(r.manifest["timings_s"]["embed"] for r in results)
+            print(
+                f"{label:20s}: {totals[label]:7.1f}s for {passages:,} passages "
+                f"({embed:.1f}s of it embedding); load {os.getloadavg()[0]:.2f}"
+            )
+        cost = spent["annotate (with vocabulary load)"] + spent["store mentions"]
+        for k, v in spent.items():
+            print(f"  {k}: {v:.2f}s")
+        w = totals["with annotation"]
         print(
-            f"annotation's share of embedding + annotation: {per / (per + e_s):.1%} "
-            f"(annotation adds {per / e_s:.1%} to the embedding time)"
+            f"knowledge layer, timed inside the build: {cost:.1f}s = {cost / w:.1%} of the "
+            f"build with annotation (target: at most 10%)"
+        )
+        diff = w - totals["without annotation"]
+        print(
+            f"end to end, with minus without: {diff:+.1f}s = {diff / w:+.1%} "
+            f"(the difference of two builds on a shared machine: noisier)"
         )
 
 
