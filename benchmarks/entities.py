@@ -63,6 +63,7 @@ def main() -> None:
     )
     ap.add_argument("--build-docs", type=int, default=300, help="records per source (build)")
     ap.add_argument("--profile", default="default", help="settings profile (build)")
+    ap.add_argument("--bridge-docs", type=int, default=400, help="records per source (bridging)")
     args = ap.parse_args()
     sections = set(args.sections.split(","))
 
@@ -107,7 +108,7 @@ def main() -> None:
             )
 
     if "bridging" in sections:
-        bridging(kn, args.data)
+        bridging(kn, args.data, args.bridge_docs)
     if "labels" in sections:
         print("\n## precision / recall on the labelled sample (tests/data/entity_labels.jsonl)")
         labels_path = REPO / "tests" / "data" / "entity_labels.jsonl"
@@ -202,8 +203,72 @@ def main() -> None:
         build_share(args.data, args.build_docs, args.profile)
 
 
-def bridging(kn: Any, data: Path) -> None:
-    pass
+def bridging(kn: Any, data: Path, max_docs: int) -> None:
+    """Distinct bridging entities per benchmark question: entities named by the findings
+    of two or more domains, before (the hand lexicon) and after (the knowledge layer).
+
+    The findings are the agents' extractive ones (``agents.extractive``: the best
+    sentence of each of the top passages, as a run without an LLM makes them) from a
+    fast-profile index of the first ``max_docs`` records of each source; a finding's
+    entities are those of its sentence and its passage's title, as ``Finding.entities``
+    are. Both lexicons read the same findings."""
+    import tempfile
+
+    import baseline_lexicon as before
+    from questions import QUESTIONS
+
+    from brainweave.agents.extractive import extractive
+    from brainweave.retrieval import build_indexes
+    from brainweave.retrieval.service import Retriever
+    from brainweave.settings import load_settings
+
+    print(
+        f"\n## bridging entities per benchmark question ({len(QUESTIONS)} questions; "
+        f"extractive findings from fast-profile indexes of {max_docs} records per source)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["BRAINWEAVE_HOME"] = str(Path(tmp) / "home")
+        settings = load_settings(
+            profile="fast",
+            home=Path(tmp) / "home",
+            data_dir=data,
+            index={"max_docs_per_source": max_docs},
+        )
+        results = build_indexes(settings)
+        domains = [r.domain for r in results]
+        retriever = Retriever(settings)
+        k, per = settings.agents.k, 3
+        rows = []
+        for q in QUESTIONS:
+            by_domain_b: dict[str, set[str]] = {}
+            by_domain_a: dict[str, set[str]] = {}
+            for d in domains:
+                hits = retriever.search(d, q, k)
+                titles = {h.passage_id: h.title for h in hits}
+                texts = [f"{c} {titles[pid]}" for c, pid in extractive(q, hits, per)]
+                by_domain_b[d] = {e for t in texts for e in before.find_entities(t)}
+                by_domain_a[d] = {m.entity_id for t in texts for m in kn.find(t) if not m.negated}
+
+            def shared(sets: dict[str, set[str]]) -> set[str]:
+                seen: Counter[str] = Counter(e for s in sets.values() for e in s)
+                return {e for e, n in seen.items() if n >= 2}
+
+            b, a = shared(by_domain_b), shared(by_domain_a)
+            specific = {e for e in a if not (e in kn.entities and kn.entities[e].generic)}
+            rows.append((len(b), len(a), len(specific)))
+            names = ", ".join(sorted(kn.entities[e].name if e in kn.entities else e for e in a))
+            print(f"{len(b):3d} -> {len(a):3d} ({len(specific)} specific)  {q}")
+            print(f"{'':8s}after: {names[:150]}")
+        nb = sum(r[0] for r in rows) / len(rows)
+        na = sum(r[1] for r in rows) / len(rows)
+        ns = sum(r[2] for r in rows) / len(rows)
+        none_b = sum(1 for r in rows if r[0] == 0)
+        none_a = sum(1 for r in rows if r[1] == 0)
+        print(
+            f"mean distinct bridging entities per question: before {nb:.1f}, after {na:.1f} "
+            f"({ns:.1f} not generic); {na / nb if nb else float('inf'):.1f}x the baseline; "
+            f"questions with none: before {none_b}, after {none_a}"
+        )
 
 
 def build_share(data: Path, max_docs: int, profile: str) -> None:
@@ -256,6 +321,11 @@ def build_share(data: Path, max_docs: int, profile: str) -> None:
         knowledge.load(data, cache=True)  # the one-time vocabulary build, cached on disk
         first = time.perf_counter() - t0
         print(f"one-time vocabulary build (then cached on disk): {first:.1f}s")
+        # warm the imports, the corpus checksums and the tokenizer on a 5-record build
+        warm = settings.model_copy(
+            update={"index": settings.index.model_copy(update={"max_docs_per_source": 5})}
+        )
+        build_indexes(warm, force=True, embedder=embedder)
         totals: dict[str, float] = {}
         passages = 0
         for label, ann, wr in (

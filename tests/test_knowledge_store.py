@@ -94,6 +94,7 @@ def _cli(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
         "BRAINWEAVE_PROFILE": "fast",
         "BRAINWEAVE_DATA_DIR": str(settings.resolved_data_dir),
         "HF_HUB_OFFLINE": "1",
+        "BRAINWEAVE_KNOWLEDGE_CACHE": os.environ["BRAINWEAVE_KNOWLEDGE_CACHE"],
     }
     return subprocess.run(
         [str(BIN), "entities", *args], capture_output=True, text=True, env=env, timeout=300
