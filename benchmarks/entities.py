@@ -247,12 +247,18 @@ def bridging(kn: Any, data: Path, max_docs: int) -> None:
         for q in QUESTIONS:
             by_domain_b: dict[str, set[str]] = {}
             by_domain_a: dict[str, set[str]] = {}
+            pass_b: dict[str, set[str]] = {}
+            pass_a: dict[str, set[str]] = {}
             for d in domains:
                 hits = retriever.search(d, q, k)
                 titles = {h.passage_id: h.title for h in hits}
                 texts = [f"{c} {titles[pid]}" for c, pid in extractive(q, hits, per)]
                 by_domain_b[d] = {e for t in texts for e in before.find_entities(t)}
                 by_domain_a[d] = {m.entity_id for t in texts for m in kn.find(t) if not m.negated}
+                # the evidence behind them: the whole retrieved passages (title and text)
+                full = [f"{h.title}\n{h.text}" for h in hits]
+                pass_b[d] = {e for t in full for e in before.find_entities(t)}
+                pass_a[d] = {m.entity_id for t in full for m in kn.find(t) if not m.negated}
 
             def shared(sets: dict[str, set[str]]) -> set[str]:
                 seen: Counter[str] = Counter(e for s in sets.values() for e in s)
@@ -260,19 +266,29 @@ def bridging(kn: Any, data: Path, max_docs: int) -> None:
 
             b, a = shared(by_domain_b), shared(by_domain_a)
             specific = {e for e in a if not (e in kn.entities and kn.entities[e].generic)}
-            rows.append((len(b), len(a), len(specific)))
+            pb, pa = shared(pass_b), shared(pass_a)
+            rows.append((len(b), len(a), len(specific), len(pb), len(pa)))
             names = ", ".join(sorted(kn.entities[e].name if e in kn.entities else e for e in a))
-            print(f"{len(b):3d} -> {len(a):3d} ({len(specific)} specific)  {q}")
-            print(f"{'':8s}after: {names[:150]}")
+            print(
+                f"findings {len(b):3d} -> {len(a):3d} ({len(specific)} not generic); "
+                f"passages {len(pb):3d} -> {len(pa):3d}  {q}"
+            )
+            print(f"{'':8s}after, findings: {names[:150]}")
         nb = sum(r[0] for r in rows) / len(rows)
         na = sum(r[1] for r in rows) / len(rows)
         ns = sum(r[2] for r in rows) / len(rows)
         none_b = sum(1 for r in rows if r[0] == 0)
         none_a = sum(1 for r in rows if r[1] == 0)
+        pb_m = sum(r[3] for r in rows) / len(rows)
+        pa_m = sum(r[4] for r in rows) / len(rows)
         print(
             f"mean distinct bridging entities per question: before {nb:.1f}, after {na:.1f} "
             f"({ns:.1f} not generic); {na / nb if nb else float('inf'):.1f}x the baseline; "
             f"questions with none: before {none_b}, after {none_a}"
+        )
+        print(
+            f"in the retrieved passages ({k} per domain) the findings come from: before "
+            f"{pb_m:.1f}, after {pa_m:.1f} ({pa_m / pb_m if pb_m else float('inf'):.1f}x)"
         )
 
 
