@@ -18,6 +18,7 @@ import os
 import pickle
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,51 @@ REFSEQ_FILE = "corpora/genetics/refseq_gene_summaries.jsonl"
 CTGOV_FILE = "corpora/clinical/ctgov_neuro_trials.jsonl"
 
 
+class Entities(Mapping[str, Entity]):
+    """The entities by id. Pickled as plain tuples and made into :class:`Entity` models
+    when first asked for: unpickling 47,000 pydantic models took most of the time a
+    build spent loading the cached knowledge layer, and a build asks for few of them."""
+
+    _FIELDS = tuple(Entity.model_fields)
+
+    def __init__(self, entities: dict[str, Entity]) -> None:
+        self._made: dict[str, Entity] = dict(entities)
+        self._rows: dict[str, tuple[Any, ...]] = {}
+
+    def __getitem__(self, key: str) -> Entity:
+        e = self._made.get(key)
+        if e is None:
+            row = self._rows[key]  # KeyError for an unknown id, as a dict
+            e = self._made[key] = Entity.model_construct(
+                **dict(zip(self._FIELDS, row, strict=True))
+            )
+        return e
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._made or key in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows or self._made)
+
+    def __len__(self) -> int:
+        return len(self._rows or self._made)
+
+    def __getstate__(self) -> dict[str, Any]:
+        rows = dict(self._rows)
+        for k, e in self._made.items():
+            rows[k] = tuple(getattr(e, f) for f in self._FIELDS)
+        return {"rows": rows}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._rows = state["rows"]
+        self._made = {}
+
+
 @dataclass
 class Knowledge:
     """All entities by id, the vocabularies they come from, and the matcher."""
 
-    entities: dict[str, Entity]
+    entities: Mapping[str, Entity]
     infos: list[VocabInfo]
     matcher: Matcher
     versions: dict[str, Any]
@@ -140,7 +181,7 @@ def _assemble(data_dir: Path | None, versions: dict[str, Any]) -> Knowledge:
         len(infos),
         time.perf_counter() - t0,
     )
-    return Knowledge(entities, infos, matcher, versions, by_name)
+    return Knowledge(Entities(entities), infos, matcher, versions, by_name)
 
 
 _lock = threading.Lock()
@@ -148,8 +189,14 @@ _loaded: dict[str, Knowledge] = {}
 
 
 def cache_dir() -> Path:
+    """HOME/cache/knowledge, or BRAINWEAVE_KNOWLEDGE_CACHE where it is set (a cache
+    several homes share, as the test suite's is: entries are keyed by every version the
+    vocabularies depend on, so sharing is safe)."""
     from brainweave.settings import default_home
 
+    shared = os.environ.get("BRAINWEAVE_KNOWLEDGE_CACHE")
+    if shared:
+        return Path(shared).expanduser()
     home = os.environ.get("BRAINWEAVE_HOME")
     return (Path(home).expanduser() if home else default_home()) / "cache" / "knowledge"
 

@@ -150,6 +150,14 @@ _GENERIC = re.compile(
     r"combined program|treatment|no intervention|waitlist|wait list)\b",
     re.I,
 )
+# measurements and diagnostic procedures some trials list as their intervention: how a
+# study measured, not what it treated with (unless the name says it treats)
+_MEASUREMENT = re.compile(
+    r"\b(imaging|MRI|fMRI|PET|CT|scans?|EEG|MEG|recordings?|assessments?|measurements?|"
+    r"biops(y|ies)|puncture|questionnaires?|interviews?|tests?|testing|surveys?|sampling)\b",
+    re.I,
+)
+_TREATS = re.compile(r"\b(therap\w*|stimulation|treatment|training|rehabilitation)\b", re.I)
 _QUALIFIER = re.compile(r"^(active|real|high frequency|low frequency|home|repetitive)\s+", re.I)
 
 
@@ -215,6 +223,8 @@ def load_ctgov(
             if _GENERIC.match(name) or len(name) < 4 or len(name.split()) > 6:
                 continue
             if re.search(r"\d", name):  # device models, doses: specific to one trial
+                continue
+            if _MEASUREMENT.search(name) and not _TREATS.search(name):
                 continue
             if " " not in name and name.lower() in english:
                 continue

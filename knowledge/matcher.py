@@ -52,8 +52,40 @@ _CLAUSE_END = re.compile(r"[.;:!?]|\bbut\b|\bhowever\b|\bwhereas\b", re.I)
 _LIST_GAP = re.compile(r"\s*(,|or|nor|and/or|,\s*or)?\s*", re.I)
 _CLAUSE = re.compile(r"[.;!?](\s|$)")
 _ABBR_DEF = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9αβ\-]{1,9})\s*\)")
+_GENE_AFTER = re.compile(r"\s+gene\b")
 _WORDS = re.compile(r"[A-Za-z0-9αβ]+")
 CONTEXT_CHARS = 80
+# "Corpus callosum, agenesis of", "Factor XIII, A subunit, deficiency of"
+_INVERTED = re.compile(r",[^,]*\b(of|in|for)$", re.I)
+# OMIM entries for quantitative traits, not diseases ("Cognitive function 1, social")
+_TRAIT_HEADS = frozenset(
+    [
+        "function",
+        "visualization",
+        "level",
+        "levels",
+        "density",
+        "index",
+        "height",
+        "pigmentation",
+        "color",
+        "colour",
+        "size",
+        "count",
+        "concentration",
+        "trait",
+        "traits",
+    ]
+)
+# organisations: a run of capitalised words around one of these ("National Institute of
+# Neurological Disorders and Stroke", "Alzheimer's Association"); names inside it are not
+# mentions
+_ORG_HEAD = re.compile(
+    r"\b(Institutes?|Association|Foundation|Society|Council|Alliance|Organi[sz]ation|"
+    r"Federation|Academy|Agency|Cent(?:er|re)s?|College|University|Hospital|Department|"
+    r"Consortium|Initiative)\b"
+)
+_ORG_WORD = re.compile(r"[A-Z][\w'’.-]*|of|and|on|for|the|&|,")
 
 
 class Mention(NamedTuple):
@@ -92,12 +124,52 @@ def _possessive_forms(name: str) -> list[str]:
 
 
 def _disease_family(name: str) -> str | None:
-    """'Parkinson disease 7, autosomal recessive' -> 'Parkinson disease'."""
+    """'Parkinson disease 7, autosomal recessive' -> 'Parkinson disease'.
+
+    None for OMIM's inverted names ('Corpus callosum, agenesis of': the part before
+    the comma is an organ, not a disease) and for quantitative traits ('Cognitive
+    function 1, social')."""
+    if _INVERTED.search(name):
+        return None
     base = re.split(r",|;| with | due to ", name, maxsplit=1)[0].strip()
     base = re.sub(r"\s+(\d+[A-Z]?|type \w+|[A-Z])$", "", base).strip()
     base = re.sub(r",? susceptibility to$", "", base).strip()
     # one word ("Synostosis, carpal, ...", "Dysphasia, familial") names a sign, not a disease
-    return base if base and base != name and len(base.split()) >= 2 else None
+    if not base or base == name or len(base.split()) < 2:
+        return None
+    return None if base.split()[-1].lower() in _TRAIT_HEADS else base
+
+
+_BRITISH = [
+    (re.compile(r"(?<=[^a\s])emia\b"), "aemia"),  # anaemia, ischaemia, bacteraemia
+    (re.compile(r"\bhem(?=at|or|og|ol|op|o\b)"), "haem"),  # haemorrhage, haematoma
+    (re.compile(r"\bedema"), "oedema"),
+    (re.compile(r"\besophag"), "oesophag"),
+    (re.compile(r"\bpediatric"), "paediatric"),
+    (re.compile(r"\btumor"), "tumour"),
+    (re.compile(r"\bestrogen"), "oestrogen"),
+    (re.compile(r"\bbehavior"), "behaviour"),
+]
+
+
+def _british_forms(phrase: str) -> list[str]:
+    """The British spelling of a name ("anaemia", "haemorrhage", "oedema"), if it differs."""
+    low = phrase.lower()
+    out = low
+    for pat, rep in _BRITISH:
+        out = pat.sub(rep, out)
+    return [out] if out != low else []
+
+
+def _numbered_forms(name: str) -> list[str]:
+    """'Spinocerebellar ataxia type 3' <-> 'Spinocerebellar ataxia 3': both are written."""
+    m = re.match(r"^(.*\S)\s+type\s+(\d+[A-Z]?|[IVX]+)$", name, re.I)
+    if m:
+        return [f"{m.group(1)} {m.group(2)}"]
+    m = re.match(r"^(.*[A-Za-z])\s+(\d+[A-Z]?|[IVX]+)$", name)
+    if m and not re.search(r"\btype$", m.group(1), re.I):
+        return [f"{m.group(1)} type {m.group(2)}"]
+    return []
 
 
 class Matcher:
@@ -124,9 +196,10 @@ class Matcher:
             priority += len(entities[idx].name) / 1000  # ties: the shorter (general) name
             if len(key) < 3 or key.isdigit():
                 return
-            old = phrases.get(key)
-            if old is None or priority < old[0]:
-                phrases[key] = (priority, idx, how)
+            for k in (key, *_british_forms(key)):
+                old = phrases.get(k)
+                if old is None or priority < old[0]:
+                    phrases[k] = (priority, idx, how)
 
         kind_rank = {"transmitter": 0, "process": 0, "intervention": 1, "region": 1}
         for idx, e in enumerate(entities):
@@ -154,6 +227,7 @@ class Matcher:
                 (e.name, NAME, base),
                 *((s, SYNONYM, base + 5) for s in e.synonyms),
                 *((p, SYNONYM, base + 5) for p in _possessive_forms(e.name)),
+                *((p, SYNONYM, base + 5) for p in _numbered_forms(e.name)),
             ]:
                 # short forms with capitals (ACC, SSRI, DLPFC, tDCS) match only as written
                 if (
@@ -223,8 +297,13 @@ class Matcher:
             cands.append((start, end, idx, SYMBOL, amb))
         if not cands and "(" not in text:
             return []
+        if _ORG_HEAD.search(text):
+            orgs = _organisations(text)
+            cands = [c for c in cands if not any(a <= c[0] and c[1] <= b for a, b in orgs)]
         chosen = self._resolve(cands)
         chosen = self._nested_regions(cands, chosen)
+        if "(" in text:
+            chosen = self._split_names(text, chosen)
         chosen = self._abbreviations(text, chosen)
         chosen = self._gene_context(text, folded, chosen)
         out: list[Mention] = []
@@ -277,6 +356,49 @@ class Matcher:
                 uniq.append(c)
         return sorted(chosen + uniq)
 
+    def _split_names(
+        self, text: str, chosen: list[tuple[int, int, int, str, bool]]
+    ) -> list[tuple[int, int, int, str, bool]]:
+        """A name with its abbreviation inside it: "von Hippel-Lindau (VHL) disease" names
+        the disease, and so does a later "VHL disease"."""
+        found: list[tuple[int, int, int, str, bool]] = []
+        for m in _ABBR_DEF.finditer(text):
+            abbr = m.group(1)
+            lo, hi = max(0, m.start() - 80), min(len(text), m.end() + 60)
+            left = text[lo : m.start()].rstrip()
+            right = text[m.end() : hi]
+            if not left or not right[:1].isspace() or not right.strip():
+                continue
+            right = right.lstrip()
+            r0 = hi - len(right)
+            joined = fold(left + " " + right)
+            cut = len(left)
+            best = None
+            for end_i, (length, idx, _how) in self._phrases.iter(joined):
+                s0, e0 = end_i - length + 1, end_i + 1
+                if not (s0 < cut < e0 - 1) or (s0 > 0 and joined[s0 - 1].isalnum()):
+                    continue
+                if e0 < len(joined) and joined[e0].isalnum():
+                    continue
+                if not _abbreviates(abbr, left[s0:]):
+                    continue
+                if best is None or e0 - s0 > best[1] - best[0]:
+                    best = (s0, e0, idx)
+            if best is None:
+                continue
+            s0, e0, idx = best
+            start, end = lo + s0, r0 + (e0 - cut - 1)
+            found.append((start, end, idx, ABBREVIATION, False))
+            tail = text[r0:end]
+            pat = rf"(?<![\w-]){re.escape(abbr)}\s+{re.escape(tail)}(?![\w-])"
+            found += [
+                (x.start(), x.end(), idx, ABBREVIATION, False) for x in re.finditer(pat, text)
+            ]
+        if not found:
+            return chosen
+        keep = [c for c in chosen if not any(f[0] < c[1] and c[0] < f[1] for f in found)]
+        return sorted(keep + found)
+
     def _abbreviations(
         self, text: str, chosen: list[tuple[int, int, int, str, bool]]
     ) -> list[tuple[int, int, int, str, bool]]:
@@ -305,7 +427,16 @@ class Matcher:
                     break
         if not defined:
             return chosen
-        out = [c for c in chosen if not (c[3] == SYMBOL and text[c[0] : c[1]] in defined)]
+        # "the VHL gene" names the gene even where VHL abbreviated something else
+        out = [
+            c
+            for c in chosen
+            if not (
+                c[3] == SYMBOL
+                and text[c[0] : c[1]] in defined
+                and not _GENE_AFTER.match(text, c[1])
+            )
+        ]
         taken = [(c[0], c[1]) for c in out]
         extra = []
         for abbr, idx in defined.items():
@@ -344,6 +475,26 @@ class Matcher:
             if near:
                 out.append((s, e, idx, SYMBOL_CONTEXT, False))
         return out
+
+
+def _organisations(text: str) -> list[tuple[int, int]]:
+    """Spans of organisation names: capitalised words (and 'of', 'and', …) on both
+    sides of an organisation word, trimmed of the joining words at their ends."""
+    spans: list[tuple[int, int]] = []
+    toks = [(t.start(), t.end(), t.group()) for t in re.finditer(r"[\w'’.&-]+|,", text)]
+    for m in _ORG_HEAD.finditer(text):
+        i = next(k for k, t in enumerate(toks) if t[0] <= m.start() < t[1])
+        lo = hi = i
+        while lo > 0 and _ORG_WORD.fullmatch(toks[lo - 1][2]):
+            lo -= 1
+        while hi + 1 < len(toks) and _ORG_WORD.fullmatch(toks[hi + 1][2]):
+            hi += 1
+        while lo < i and not toks[lo][2][:1].isupper():
+            lo += 1
+        while hi > i and not toks[hi][2][:1].isupper():
+            hi -= 1
+        spans.append((toks[lo][0], toks[hi][1]))
+    return spans
 
 
 def _abbreviates(abbr: str, long_form: str) -> bool:

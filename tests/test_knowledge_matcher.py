@@ -94,3 +94,44 @@ def test_negated_mentions_are_flagged_not_dropped(kn: knowledge.Knowledge) -> No
     ]
     assert knowledge.find_entities("no seizures") == []
     assert knowledge.find_entities("no seizures", negated=True) == ["HP:0001250"]
+
+
+def test_names_inside_organisation_names_are_not_mentions(kn: knowledge.Knowledge) -> None:
+    text = (
+        "The National Institute of Neurological Disorders and Stroke (NINDS) and the "
+        "Alzheimer's Association fund research; stroke and Alzheimer's disease are studied."
+    )
+    assert [m.text for m in kn.find(text)] == ["stroke", "Alzheimer's disease"]
+
+
+def test_numbered_names_british_spelling_and_a_gyrus_as_cortex(kn: knowledge.Knowledge) -> None:
+    assert found(kn, "spinocerebellar ataxia 3 and glutaric acidemia type I") == [
+        ("spinocerebellar ataxia 3", "Spinocerebellar ataxia type 3"),
+        ("glutaric acidemia type I", "Glutaric acidemia I"),
+    ]
+    assert found(kn, "bacteraemia with anaemia") == [
+        ("bacteraemia", "Bacteremia"),
+        ("anaemia", "Anemia"),
+    ]
+    assert found(kn, "the parahippocampal cortex") == [
+        ("parahippocampal cortex", "parahippocampal gyrus")
+    ]
+    # OMIM's inverted names and trait entries do not make diseases of organs and functions
+    assert found(kn, "the corpus callosum") == [("corpus callosum", "corpus callosum")]
+    assert found(kn, "cognitive functions improved") == []
+
+
+def test_an_abbreviation_inside_a_name(kn: knowledge.Knowledge) -> None:
+    ms = kn.find("Is von Hippel-Lindau (VHL) disease inherited? VHL disease and the VHL gene.")
+    assert [(m.text, kn.entities[m.entity_id].name) for m in ms] == [
+        ("von Hippel-Lindau (VHL) disease", "Von Hippel-Lindau disease"),
+        ("VHL disease", "Von Hippel-Lindau disease"),
+        ("VHL", "VHL"),
+    ]
+
+
+def test_measurements_are_not_interventions(kn: knowledge.Knowledge) -> None:
+    assert found(kn, "assessed with magnetic resonance imaging") == []
+    assert ("electroconvulsive therapy", "electroconvulsive therapy") in found(
+        kn, "electroconvulsive therapy"
+    )

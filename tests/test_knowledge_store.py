@@ -69,8 +69,14 @@ def test_a_vocabulary_change_rebuilds(built: Settings, monkeypatch: pytest.Monke
     [same] = build_indexes(built, ["genetics"])
     assert same.action == "reused"
     # what a new release of the matching rules does (KNOWLEDGE_VERSION is bumped)
+    # (the packaged versions are computed once per process: a release is a new process)
     monkeypatch.setattr(kb, "KNOWLEDGE_VERSION", kb.KNOWLEDGE_VERSION + 1)
-    [r] = build_indexes(built, ["genetics"])
+    kb._package_versions.cache_clear()
+    try:
+        [r] = build_indexes(built, ["genetics"])
+    finally:
+        monkeypatch.undo()
+        kb._package_versions.cache_clear()
     assert r.action == "rebuilt" and r.reason == "changed: vocabularies"
 
 
@@ -88,6 +94,7 @@ def _cli(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
         "BRAINWEAVE_PROFILE": "fast",
         "BRAINWEAVE_DATA_DIR": str(settings.resolved_data_dir),
         "HF_HUB_OFFLINE": "1",
+        "BRAINWEAVE_KNOWLEDGE_CACHE": os.environ["BRAINWEAVE_KNOWLEDGE_CACHE"],
     }
     return subprocess.run(
         [str(BIN), "entities", *args], capture_output=True, text=True, env=env, timeout=300

@@ -93,3 +93,25 @@ def test_a_missing_package_says_what_to_install() -> None:
     with pytest.raises(VocabularyError) as err:
         package_dir("no_such_vocabulary_pkg")
     assert "pip install no_such_vocabulary_pkg" in str(err.value)
+
+
+def test_the_cached_layer_reads_back_the_same_entities(kn: knowledge.Knowledge) -> None:
+    import pickle
+
+    from brainweave.knowledge.build import Entities
+
+    some = {i: kn.entities[i] for i in ("NCBIGene:348", "HP:0001250", "region:hippocampus")}
+    back = pickle.loads(pickle.dumps(Entities(some)))
+    assert len(back) == 3 and set(back) == set(some) and "HP:0000001" not in back
+    assert all(back[i] == e for i, e in some.items())
+    with pytest.raises(KeyError):
+        back["HP:0000001"]
+
+
+def test_tests_share_one_knowledge_cache() -> None:
+    import os
+
+    from brainweave.knowledge.build import cache_dir
+
+    assert cache_dir() == Path(os.environ["BRAINWEAVE_KNOWLEDGE_CACHE"])
+    assert not str(cache_dir()).startswith(os.environ["BRAINWEAVE_HOME"])
