@@ -73,3 +73,14 @@ def fast_settings(tmp_path: Path) -> Settings:
         data_dir=DATA_DIR,
         index={"max_docs_per_source": 150},
     )
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment for a CLI subprocess: no BRAINWEAVE_ setting of ours
+    leaks in, except the session's shared vocabulary cache (keyed by its versions, so
+    sharing it is safe; without it each subprocess builds the vocabularies, ~25 s)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BRAINWEAVE_") or k == "BRAINWEAVE_KNOWLEDGE_CACHE"
+    }

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import clean_env
+
 BIN = Path(sys.executable).with_name("brainweave")
 
 
 def run(*args: str, home: Path, profile: str = "fast", **env: str) -> subprocess.CompletedProcess:
     full_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")},
+        **clean_env(),
         "BRAINWEAVE_HOME": str(home),
         "BRAINWEAVE_PROFILE": profile,
         "HF_HUB_OFFLINE": "1",

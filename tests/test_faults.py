@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, clean_env
 
 BIN = Path(sys.executable).with_name("brainweave")
 
@@ -365,7 +365,7 @@ def test_kill_9_during_a_build_leaves_the_old_index_live(damaged_home: Path) -> 
 
 
 def _proc_env(home: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")}
+    keep = clean_env()
     return {**keep, **_env(home)}
 
 

@@ -17,6 +17,7 @@ from brainweave.knowledge import graph
 from brainweave.retrieval import build_indexes
 from brainweave.retrieval.store import IndexStore
 from brainweave.settings import Settings
+from tests.conftest import clean_env
 
 BIN = Path(sys.executable).with_name("brainweave")
 
@@ -89,7 +90,7 @@ def test_curated_hpo_edges_link_genes_phenotypes_and_diseases() -> None:
 
 def _cli(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")},
+        **clean_env(),
         "BRAINWEAVE_HOME": str(settings.home),
         "BRAINWEAVE_PROFILE": "fast",
         "BRAINWEAVE_DATA_DIR": str(settings.resolved_data_dir),

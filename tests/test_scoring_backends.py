@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from brainweave.errors import BrainweaveError, ConfigError
 from brainweave.scoring.brainbench import ab_labels, evaluate, item_prompts, load_testcases
 from brainweave.scoring.llamacpp_scorer import LlamaCppScorer, check_causal_lm, resolve_gguf
+from tests.conftest import clean_env
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CSV = DATA / "brainbench" / "BrainBench_Human_v0.1.csv"
@@ -70,7 +70,7 @@ def test_a_hub_id_is_not_a_gguf_for_llama_cpp() -> None:
 
 
 def _cli(*args: str, home: Path, **env_extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")}
+    env = clean_env()
     env |= {"HF_HUB_OFFLINE": "1", "BRAINWEAVE_HOME": str(home), **env_extra}
     return subprocess.run(
         [str(Path(sys.executable).with_name("brainweave")), *args],

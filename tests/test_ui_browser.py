@@ -31,7 +31,7 @@ import pytest
 
 from brainweave.retrieval import build_indexes
 from brainweave.settings import load_settings
-from tests.conftest import DATA_DIR, REPO
+from tests.conftest import DATA_DIR, REPO, clean_env
 
 QUESTION = "How does memory decline relate to Alzheimer's disease?"
 SHOTS = REPO / "build" / "ui-e2e"
@@ -62,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     build_indexes(settings)
     port = _free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BRAINWEAVE_")},
+        **clean_env(),
         "BRAINWEAVE_HOME": str(home),
         "BRAINWEAVE_DATA_DIR": str(DATA_DIR),
         "BRAINWEAVE_INDEX__MAX_DOCS_PER_SOURCE": "150",
