@@ -49,6 +49,37 @@ def gene_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def topic_sample(root: Path, name: str, first: int, topic: str) -> Path:
+    """A data directory whose ``name`` file holds its first ``first`` real records plus
+    every later record that names ``topic`` (as a target or a same-topic distractor):
+    the search must still pick the right records out of the topic's own. Embedding the
+    whole corpus took 6-17 minutes of the test run on two shared cores."""
+    from tests.conftest import DATA_DIR
+
+    src = SOURCES[name]
+    lines = src.path(DATA_DIR).read_text(encoding="utf-8").splitlines(keepends=True)
+    keep = lines[:first] + [line for line in lines[first:] if topic in line.lower()]
+    target = src.path(root)
+    target.parent.mkdir(parents=True)
+    target.write_text("".join(keep), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def trial_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 400 trials and every other Parkinson's trial (136 name it in all,
+    26 deep brain stimulation)."""
+    root = tmp_path_factory.mktemp("trial-sample")
+    return topic_sample(root, "ctgov_neuro_trials", 400, "parkinson")
+
+
+@pytest.fixture(scope="module")
+def abstract_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 400 abstracts and every other one that names Alzheimer's disease."""
+    root = tmp_path_factory.mktemp("abstract-sample")
+    return topic_sample(root, "pmc_oa_neuroimaging_abstracts", 400, "alzheimer")
+
+
 def build(real: Real, domain: str, names: list[str], data: Path | None = None) -> Retriever:
     settings, embedder = real
     IndexStore(settings.index_dir).build(
@@ -84,8 +115,8 @@ def test_passages_fit_the_embedders_window(real: Real, gene_sample: Path) -> Non
     assert len(rows) > 3000  # long summaries became several passages
 
 
-def test_clinical_trials_about_deep_brain_stimulation(real: Real) -> None:
-    retriever = build(real, "clinical", ["ctgov_neuro_trials"])
+def test_clinical_trials_about_deep_brain_stimulation(real: Real, trial_sample: Path) -> None:
+    retriever = build(real, "clinical", ["ctgov_neuro_trials"], trial_sample)
     hits = retriever.search("clinical", "deep brain stimulation for Parkinson's disease", k=5)
     assert all(h.doc_id.startswith("ctgov_neuro_trials/NCT") for h in hits)
     top = (hits[0].title + " " + hits[0].text).lower()
@@ -93,8 +124,8 @@ def test_clinical_trials_about_deep_brain_stimulation(real: Real) -> None:
     assert "parkinson" in top
 
 
-def test_neuroimaging_abstracts_about_the_hippocampus(real: Real) -> None:
-    retriever = build(real, "neuroimaging", ["pmc_oa_neuroimaging_abstracts"])
+def test_neuroimaging_abstracts_about_the_hippocampus(real: Real, abstract_sample: Path) -> None:
+    retriever = build(real, "neuroimaging", ["pmc_oa_neuroimaging_abstracts"], abstract_sample)
     hits = retriever.search("neuroimaging", "hippocampal volume loss in Alzheimer's disease", k=5)
     texts = [(h.title + " " + h.text).lower() for h in hits]
     assert "hippocamp" in texts[0]
@@ -102,9 +133,11 @@ def test_neuroimaging_abstracts_about_the_hippocampus(real: Real) -> None:
     assert all(h.url and h.url.startswith("https://") for h in hits)
 
 
-def test_a_retriever_loads_each_index_once_and_checks_the_weights(real: Real) -> None:
+def test_a_retriever_loads_each_index_once_and_checks_the_weights(
+    real: Real, trial_sample: Path
+) -> None:
     _, embedder = real
-    retriever = build(real, "clinical", ["ctgov_neuro_trials"])  # reused
+    retriever = build(real, "clinical", ["ctgov_neuro_trials"], trial_sample)  # reused
     first = retriever.index("clinical")
     retriever.search("clinical", "stroke")
     assert retriever.index("clinical") is first
