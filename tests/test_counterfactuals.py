@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from brainweave import knowledge
-from brainweave.scoring.counterfactuals import Variant, make_variants
+from brainweave.scoring.counterfactuals import Variant, _outermost, make_variants
 
 STATEMENTS = [
     json.loads(line)["statement"]
@@ -58,20 +57,6 @@ def variants() -> dict[str, list[Variant]]:
     return {s: make_variants(s) for s in STATEMENTS}
 
 
-def _outer(mentions: list[Any]) -> list[Any]:
-    return [
-        m
-        for m in mentions
-        if not any(
-            o is not m
-            and o.start <= m.start
-            and m.end <= o.end
-            and o.end - o.start > m.end - m.start
-            for o in mentions
-        )
-    ]
-
-
 def _changed(a: str, b: str) -> tuple[int, int]:
     """The span of ``a`` that differs from ``b`` (common prefix and suffix removed)."""
     i = 0
@@ -110,7 +95,7 @@ def test_no_variant_matches_a_forbidden_output(variants: dict[str, list[Variant]
 def test_no_variant_edits_inside_an_entity_name(variants: dict[str, list[Variant]]) -> None:
     kn = knowledge.default()
     for statement, vs in variants.items():
-        mentions = _outer(kn.find(statement))
+        mentions = _outermost(kn.find(statement))
         for v in vs:
             start, end = _changed(statement, v.text)
             if v.kind == "edit":
