@@ -211,6 +211,14 @@ def test_cli_ask_and_agents_list(
     assert "plausibility" in res.output and "bridge:" in res.output
     doc = json.loads(out.read_text())
     assert doc["question"] == QUESTION and doc["hypotheses"]
+    # a bridge reads as its name, with the id beside it ("Cognitive impairment (HP:0100543)")
+    from brainweave import knowledge
+
+    for b in doc["hypotheses"][0]["bridge"]:
+        name = knowledge.label(b)
+        assert (b if name == b else f"{name} ({b})") in res.output
+    if doc["hypotheses"][0].get("novelty"):
+        assert "novelty: " in res.output
     res = runner.invoke(app, ["--profile", "fast", "agents", "list", "--json"])
     assert res.exit_code == 0, res.output
     rows = {r["name"]: r for r in json.loads(res.output)["agents"]}

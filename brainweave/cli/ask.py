@@ -9,13 +9,16 @@ import textwrap
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from brainweave.cli import output
 from brainweave.cli.common import examples, settings_from
 from brainweave.errors import ConfigError
+
+if TYPE_CHECKING:
+    from brainweave.agents.models import Novelty
 
 EXAMPLES = examples(
     'brainweave ask "Which genes link hippocampal atrophy to memory decline?"',
@@ -282,7 +285,9 @@ def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
         if not terminal:  # in a terminal the table above shows the statement
             typer.echo(textwrap.indent(textwrap.fill(h.statement, 96), "   "))
         if h.bridge:
-            typer.echo(f"   bridge: {', '.join(h.bridge)}")
+            typer.echo(f"   bridge: {', '.join(_named(b) for b in h.bridge)}")
+        if h.novelty is not None:
+            typer.echo(f"   novelty: {_novelty(h.novelty)}")
         if sc.perplexity is not None:
             flag = "  (memorised?)" if sc.memorised else ""
             typer.echo(f"   perplexity {sc.perplexity:.2f}{flag}")
@@ -298,3 +303,23 @@ def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
     if json_out is not None:
         typer.echo(f"\nwrote {json_out}")
     typer.echo(f"provenance: {result.provenance.get('record')}")
+
+
+def _named(entity_id: str) -> str:
+    """'HP:0100543' -> 'cognitive impairment (HP:0100543)'; a plain name passes."""
+    from brainweave import knowledge
+
+    name = knowledge.label(entity_id)
+    return entity_id if name == entity_id else f"{name} ({entity_id})"
+
+
+def _novelty(n: Novelty) -> str:
+    """Whether the A-C link is stated already, in words (the card's novelty line)."""
+    from brainweave import knowledge
+
+    a, c = knowledge.label(n.a), knowledge.label(n.c)
+    if n.status == "known":
+        cited = f": {', '.join(n.passages[:2])}" if n.passages else ""
+        return f"known, a passage names {a} and {c} together{cited}"
+    terms = f"{n.linking_terms} linking term{'s' if n.linking_terms != 1 else ''}"
+    return f"bridged, no passage names {a} and {c} together ({terms})"
