@@ -27,6 +27,7 @@ from brainweave.settings import EmbedderSettings, LLMSettings, Settings
 if TYPE_CHECKING:
     from brainweave.agents.llm import LLM
     from brainweave.agents.registry import AgentRegistry
+    from brainweave.knowledge import Knowledge
     from brainweave.retrieval.embedder import Embedder
     from brainweave.retrieval.service import Retriever
     from brainweave.retrieval.store import IndexStore
@@ -68,6 +69,16 @@ class Services:
         from brainweave.agents.registry import AgentRegistry
 
         return self._once("registry", "", lambda: AgentRegistry(plugins=self.plugins))
+
+    # -- entities ------------------------------------------------------------------
+    def knowledge(self, data_dir: Path | None) -> Knowledge:
+        """The knowledge layer of ``data_dir``'s vocabularies (None, or a directory that
+        does not exist: the packaged ones only), loaded once: from HOME's on-disk cache
+        when its versions match, else assembled and cached there."""
+        from brainweave import knowledge
+
+        d = data_dir.resolve() if data_dir is not None and data_dir.is_dir() else None
+        return self._once("knowledge", str(d or ""), lambda: knowledge.load(d))
 
     # -- retrieval -----------------------------------------------------------------
     def embedder(self, settings: EmbedderSettings) -> Embedder:
