@@ -6,6 +6,7 @@ Providers load lazily, with an install hint when their package is missing.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -195,7 +196,8 @@ class LLM:
         if turn is not None:
             turn.acquire()  # queueing is not this call's time: the clock starts after
         start = time.perf_counter()
-        worker = threading.Thread(target=work, daemon=True, name=f"llm-{purpose}")
+        ctx = contextvars.copy_context()  # a check reads the run's knowledge layer
+        worker = threading.Thread(target=ctx.run, args=(work,), daemon=True, name=f"llm-{purpose}")
         try:
             worker.start()
         except BaseException:

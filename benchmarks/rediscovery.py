@@ -130,7 +130,6 @@ def main() -> None:
     build_indexes(settings)
     print(f"indexes ready in {time.perf_counter() - t0:.1f}s ({settings.index_dir})", flush=True)
     kn = knowledge.load(settings.resolved_data_dir)
-    knowledge.configure(settings.resolved_data_dir)
     links = load_links()[: args.limit or None]
     concepts = resolve_concepts(kn, links)
     rows = []
@@ -156,15 +155,19 @@ def main() -> None:
             passages[p["passage_id"]] = {**stored, **p}
         expected = {n: concepts[n] for n in link["expected"]}
         tb = time.perf_counter()
-        before, _, _ = synthesis.synthesise(None, link["question"], r.findings, set(passages), 8)
+        with knowledge.use(kn):
+            before, _, _ = synthesis.synthesise(
+                None, link["question"], r.findings, set(passages), 8
+            )
         tb = time.perf_counter() - tb
         ta = time.perf_counter()
         graphs = nodes.evidence_graphs(
             type("R", (), {"store": store})(), {f.domain for f in r.findings}
         )
-        after, dropped, _ = synthesis.discover(
-            None, link["question"], r.findings, passages, graphs, 8, embedder=embedder
-        )
+        with knowledge.use(kn):  # the vocabularies the indexes were annotated with
+            after, dropped, _ = synthesis.discover(
+                None, link["question"], r.findings, passages, graphs, 8, embedder=embedder
+            )
         ta = time.perf_counter() - ta
         row = {
             "question": link["question"],

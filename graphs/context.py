@@ -3,7 +3,7 @@
 LangGraph passes it to every node as ``runtime.context`` (the graph's
 ``context_schema``), so the graph is compiled once per process with no services
 bound into it, and each run brings its own context: the agents that answer, the
-shared retriever and scorer, this run's LLM wrapper (its call records are this
+shared retriever, scorer and knowledge layer, this run's LLM wrapper (its call records are this
 run's) and the run's settings that the nodes act on. Nothing here is stored in
 a checkpoint; :func:`brainweave.graphs.run.resume` builds it again from the
 run's own settings.
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from brainweave.agents.base import DomainAgent
     from brainweave.agents.llm import LLM
+    from brainweave.knowledge import Knowledge
     from brainweave.retrieval.service import Retriever
     from brainweave.scoring.contract import Scorer
 
@@ -30,6 +31,7 @@ class RunContext:
     retriever: Retriever
     llm: LLM
     scorer: Callable[[], Scorer]  # loaded on first use: a run with no hypothesis never loads it
+    knowledge: Knowledge  # the vocabularies the run's indexes were annotated with
     index_ok: Callable[[str], str | None] = lambda domain: None  # why it is unusable, or None
     rounds: int = 1  # exchange rounds at most
     k: int = 5

@@ -4,6 +4,7 @@ stage and the run goes on without that answer."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -32,7 +33,9 @@ def call_agent(
         except Exception as err:
             box["error"] = err
 
-    worker = threading.Thread(target=work, daemon=True, name=f"{agent}-{stage}")
+    # the caller's context variables (the run's knowledge layer) go with the call
+    ctx = contextvars.copy_context()
+    worker = threading.Thread(target=ctx.run, args=(work,), daemon=True, name=f"{agent}-{stage}")
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():

@@ -246,13 +246,12 @@ def _context(
 ) -> tuple[RunContext, Any, list[AgentIssue]]:
     """The run's context: its agents (broken plugins reported), the shared retriever,
     a fresh LLM wrapper over the shared chat model, the shared scorer."""
-    from brainweave import knowledge
     from brainweave.retrieval.service import no_usable_index
 
     # match findings with the vocabularies the indexes were annotated with (the corpora's
-    # genes and trial interventions join the packaged ones)
-    knowledge.configure(s.resolved_data_dir if s.resolved_data_dir.is_dir() else None)
-    knowledge.default()  # loaded here, once, not inside an agent's time-limited call
+    # genes and trial interventions join the packaged ones); loaded here, once per
+    # process, not inside an agent's time-limited call
+    kn = svc.knowledge(s.resolved_data_dir)
     registry = svc.registry()
     agents, issues = registry.load(names or s.agents.enabled or None)
     if not agents:
@@ -276,6 +275,7 @@ def _context(
         llm=run_llm,
         scorer=(lambda: scorer) if scorer is not None else (lambda: svc.scorer(s)),
         index_ok=index_ok,
+        knowledge=kn,
     )
     return ctx, registry, issues
 
@@ -290,16 +290,19 @@ def _execute(
     interrupt_before: list[str] | None,
     on_update: OnUpdate | None,
 ) -> RunResult:
+    from brainweave import knowledge
+
     graph = svc.graph(s.home)
     config = {"configurable": {"thread_id": run_id}, "recursion_limit": 50}
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    for step in graph.stream(
-        state_in, config, context=ctx, stream_mode="updates", interrupt_before=interrupt_before
-    ):
-        for node, update in step.items():
-            if on_update is not None and node != "__interrupt__":
-                on_update(node, update or {})
+    with knowledge.use(ctx.knowledge):  # every node (and thread it starts) reads this one
+        for step in graph.stream(
+            state_in, config, context=ctx, stream_mode="updates", interrupt_before=interrupt_before
+        ):
+            for node, update in step.items():
+                if on_update is not None and node != "__interrupt__":
+                    on_update(node, update or {})
     state: RunState = graph.get_state(config).values
     wall = time.perf_counter() - t0
     result = RunResult(

@@ -6,6 +6,11 @@ them, MNI peaks read as atlas regions, and the per-domain evidence graph.
 >>> [m.entity_id for m in kn.find("APOE and hippocampal atrophy")]
 ['NCBIGene:348', 'region:hippocampus', ...]
 
+A process holds its knowledge layers in its ``Services`` (``graphs/services.py``);
+a run makes its own the one in use with ``with knowledge.use(kn): ...`` (a context
+variable: threads and tasks the run starts inherit it, other runs never see it), and
+the functions below (:func:`label`, :func:`find_entities`, ...) read the one in use.
+
 Entity ids are stable vocabulary ids (``NCBIGene:348``, ``HP:0002180``,
 ``OMIM:104300``, ``region:hippocampus``); :func:`label` gives the readable name.
 It imports only ``brainweave.corpora`` (and brainweave's errors and home) from
@@ -15,6 +20,9 @@ the project.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from brainweave.knowledge.build import Knowledge, load, vocabulary_versions
@@ -29,30 +37,35 @@ __all__ = [
     "Mention",
     "VocabInfo",
     "VocabularyError",
-    "configure",
     "default",
+    "default_data_dir",
     "find_entities",
     "is_generic",
     "kind",
     "label",
     "load",
+    "use",
     "vocabulary_versions",
 ]
 
-_data_dir: Path | None = None
-_configured = False
+#: the knowledge layer of the run in progress (set by :func:`use`; each thread and task
+#: that a run starts copies it, so concurrent runs over other data directories never mix)
+_current: ContextVar[Knowledge | None] = ContextVar("brainweave_knowledge", default=None)
 
 
-def configure(data_dir: Path | None) -> None:
-    """Use the vocabularies of this data directory for :func:`default` (the index
-    build and a run call it with the settings' data directory)."""
-    global _data_dir, _configured
-    _data_dir, _configured = data_dir, True
+@contextmanager
+def use(kn: Knowledge) -> Iterator[Knowledge]:
+    """Make ``kn`` the knowledge layer of everything called inside the block (a run uses
+    the vocabularies its indexes were annotated with: its data directory's)."""
+    token = _current.set(kn)
+    try:
+        yield kn
+    finally:
+        _current.reset(token)
 
 
-def _default_data_dir() -> Path | None:
-    if _configured:
-        return _data_dir
+def default_data_dir() -> Path | None:
+    """BRAINWEAVE_DATA_DIR, else HOME/data where it exists, else None (packaged only)."""
     env = os.environ.get("BRAINWEAVE_DATA_DIR")
     if env:
         return Path(env).expanduser()
@@ -67,8 +80,10 @@ def _default_data_dir() -> Path | None:
 
 
 def default() -> Knowledge:
-    """The knowledge layer for the configured (or default) data directory."""
-    return load(_default_data_dir())
+    """The knowledge layer in use: the run's (:func:`use`), else the default data
+    directory's (:func:`default_data_dir`)."""
+    kn = _current.get()
+    return kn if kn is not None else load(default_data_dir())
 
 
 def find_entities(text: str, *, genes: bool = True, negated: bool = False) -> list[str]:

@@ -3,7 +3,7 @@
 The packaged vocabularies (HPO phenotypes and diseases, HPO genes, atlas
 regions, the curated classes) are always there; the corpus-derived ones (RefSeq
 genes, ClinicalTrials.gov interventions) join when the data directory holds
-those corpora. The result is cached per process and on disk under
+those corpora. The result is kept per process (one per vocabulary versions) and on disk under
 ``HOME/cache/knowledge/<versions hash>.pickle``, so a second process loads it
 instead of parsing the files again.
 """
@@ -18,10 +18,10 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from brainweave.io import FileHashes
 from brainweave.knowledge import genes, interventions, phenotypes, regions
@@ -29,6 +29,8 @@ from brainweave.knowledge.matcher import Matcher, Mention
 from brainweave.knowledge.vocab import Entity, VocabInfo, package_version
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: bump when the rules that derive entities or match them change
 KNOWLEDGE_VERSION = 1
@@ -85,6 +87,24 @@ class Knowledge:
     matcher: Matcher
     versions: dict[str, Any]
     by_name: dict[str, list[str]] = field(default_factory=dict)
+    #: tables derived from the entities on first use (not pickled: made again per process)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _derived_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_derived"], state["_derived_lock"] = {}, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _derived={}, _derived_lock=threading.Lock())
+
+    def derived(self, name: str, make: Callable[[], T]) -> T:
+        """A table made from the entities (``make()``) once per layer and kept with it."""
+        with self._derived_lock:
+            if name not in self._derived:
+                self._derived[name] = make()
+            return cast(T, self._derived[name])
 
     def find(self, text: str) -> list[Mention]:
         return self.matcher.find(text)

@@ -39,13 +39,13 @@ class _Index:
     answers: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
 
-_indexes: dict[int, tuple[Knowledge, _Index]] = {}
-
-
 def _index(kn: Knowledge) -> _Index:
-    got = _indexes.get(id(kn))
-    if got is not None and got[0] is kn:
-        return got[1]
+    """The lookup tables of ``kn`` (children, gene families, GO terms), made once and
+    kept on the knowledge layer itself (see :meth:`Knowledge.derived`)."""
+    return kn.derived("related", lambda: _build_index(kn))
+
+
+def _build_index(kn: Knowledge) -> _Index:
     ix = _Index()
     for e in kn.entities.values():
         for p in e.parents:
@@ -54,7 +54,6 @@ def _index(kn: Knowledge) -> _Index:
             ix.by_family.setdefault(_family(e.name), []).append(e.id)
             for x in e.xrefs:
                 ix.by_go.setdefault(x, []).append(e.id)
-    _indexes[id(kn)] = (kn, ix)
     return ix
 
 

@@ -9,6 +9,7 @@ swap one whole entity name for another of the same kind, and read as English.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,10 @@ FORBIDDEN = [
 
 
 @pytest.fixture(autouse=True)
-def _real_vocabularies(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
-    """The knowledge layer over the real data, as a run configures it."""
-    monkeypatch.setattr(knowledge, "_configured", True)
-    monkeypatch.setattr(knowledge, "_data_dir", data_dir)
+def _real_vocabularies(data_dir: Path) -> Iterator[None]:
+    """The knowledge layer over the real data, as a run uses it."""
+    with knowledge.use(knowledge.load(data_dir)):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -252,9 +252,7 @@ def test_a_known_gene_region_phenotype_chain_is_found_on_real_indexes(
     from brainweave.retrieval.store import IndexStore
 
     build_indexes(fast_settings)
-    before = (knowledge._data_dir, knowledge._configured)
-    knowledge.configure(fast_settings.resolved_data_dir)
-    try:
+    with knowledge.use(knowledge.load(fast_settings.resolved_data_dir)):
         store = IndexStore(fast_settings.index_dir)
         htt, striatum = gene("HTT"), eid("striatum")
         graphs = {d: store.evidence_graph(d) for d in ("genetics", "neuroimaging")}
@@ -270,8 +268,6 @@ def test_a_known_gene_region_phenotype_chain_is_found_on_real_indexes(
         signs = [p for p in chains if knowledge.kind(p.nodes[2]) in ("phenotype", "disease")]
         assert signs, [knowledge.label(p.nodes[2]) for p in chains]
         assert signs[0].domains == ["genetics", "neuroimaging"]
-    finally:
-        knowledge._data_dir, knowledge._configured = before
 
 
 # ----- staying on the question -----------------------------------------------------------------
@@ -357,6 +353,7 @@ def test_the_exchange_re_queries_each_index_for_the_edges_of_the_best_chains(
         retriever=SimpleNamespace(store=store),  # type: ignore[arg-type]
         llm=None,  # type: ignore[arg-type]
         scorer=lambda: None,  # type: ignore[arg-type, return-value]
+        knowledge=knowledge.default(),
     )
     f = Finding(
         id="i1",

@@ -135,6 +135,7 @@ def test_reducers() -> None:
 def _exchange(findings: list[Finding], round_: int, max_rounds: int = 3) -> dict[str, object]:
     from langgraph.runtime import Runtime
 
+    from brainweave import knowledge
     from brainweave.agents.builtin import GeneticsAgent, NeuroimagingAgent
     from brainweave.graphs.context import RunContext
     from brainweave.graphs.nodes import exchange
@@ -144,6 +145,7 @@ def _exchange(findings: list[Finding], round_: int, max_rounds: int = 3) -> dict
         retriever=None,  # type: ignore[arg-type]
         llm=None,  # type: ignore[arg-type]
         scorer=lambda: None,  # type: ignore[arg-type, return-value]
+        knowledge=knowledge.default(),
         rounds=max_rounds,
     )
     state = {

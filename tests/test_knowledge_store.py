@@ -135,3 +135,35 @@ def test_entities_cli_text_and_unknown_names(
     r = runner.invoke(app, ["--profile", "fast", "entities", "hipocampus"])
     assert isinstance(r.exception, BrainweaveError)
     assert "no entity" in str(r.exception) and "'hippocampus'" in str(r.exception)
+
+
+def test_a_runs_knowledge_layer_reaches_its_agent_calls_and_no_other_run(data_dir: Path) -> None:
+    """Two runs over other data directories in one process (two tabs of the app): each
+    one's agent calls read its own vocabularies, never the other's."""
+    import threading
+
+    from brainweave.graphs.guard import call_agent
+
+    packaged, corpora = knowledge.load(None), knowledge.load(data_dir)
+    assert packaged is not corpora
+    gene = "APBA2"  # a RefSeq gene of the corpora that no packaged vocabulary lists
+    seen: dict[str, object] = {}
+    started = threading.Barrier(2)
+
+    def run(name: str, kn: knowledge.Knowledge) -> None:
+        with knowledge.use(kn):
+            started.wait()  # both runs are in progress at once
+            found, issue = call_agent(name, "summarise", 30, knowledge.find_entities, gene)
+            assert issue is None
+            seen[name] = (knowledge.default(), found)
+
+    threads = [
+        threading.Thread(target=run, args=("packaged", packaged)),
+        threading.Thread(target=run, args=("corpora", corpora)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen["packaged"][0] is packaged and seen["corpora"][0] is corpora  # type: ignore[index]
+    assert seen["corpora"][1] and not seen["packaged"][1], seen  # type: ignore[index]

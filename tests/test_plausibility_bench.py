@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,9 +32,9 @@ def bench() -> ModuleType:
 
 
 @pytest.fixture(autouse=True)
-def _real_vocabularies(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
-    monkeypatch.setattr(knowledge, "_configured", True)
-    monkeypatch.setattr(knowledge, "_data_dir", data_dir)
+def _real_vocabularies(data_dir: Path) -> Iterator[None]:
+    with knowledge.use(knowledge.load(data_dir)):
+        yield
 
 
 def test_items_are_real_sentences_against_their_alterations(

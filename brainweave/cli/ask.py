@@ -233,7 +233,22 @@ def language_warning(question: str) -> str | None:
 
 
 def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
-    """Print a run's hypotheses (and write its JSON) as `ask` and `runs resume` do."""
+    """Print a run's hypotheses (and write its JSON) as `ask` and `runs resume` do; entity
+    names come from the vocabularies of the run's own data directory."""
+    from brainweave import knowledge
+    from brainweave.graphs.services import default_services
+    from brainweave.settings import Settings
+
+    given = result.provenance.get("settings")
+    if given is None:  # a record without its settings: the default vocabularies
+        _show(result, top=top, json_out=json_out)
+        return
+    data_dir = Settings.model_validate(given).resolved_data_dir
+    with knowledge.use(default_services().knowledge(data_dir)):
+        _show(result, top=top, json_out=json_out)
+
+
+def _show(result: Any, *, top: int, json_out: Path | None) -> None:
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
