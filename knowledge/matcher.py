@@ -8,6 +8,10 @@
   REST) or has at most three letters and no digit (TH, CP, MAX) counts only in
   gene context: a gene word nearby ("gene", "mutation", "expression", …), the
   gene's name in the text, or another gene symbol close by.
+- A disease's or phenotype's short form from the ontologies (DCM, BPD, AEA)
+  counts only where the text defines it or names the entity in full: in
+  neuroscience text it often stands for something else (dynamic causal
+  modelling, anandamide).
 - Abbreviations defined in the text count: "frontotemporal dementia (FTD)"
   makes every later "FTD" a mention of frontotemporal dementia; an
   abbreviation defined as something else ("cerebral palsy (CP)", "principal
@@ -189,7 +193,9 @@ class Matcher:
         # phrase key -> (priority, entity index, how); lower priority wins
         phrases: dict[str, tuple[float, int, str]] = {}
         symbols: dict[str, tuple[int, bool]] = {}  # symbol -> (entity index, ambiguous)
-        self.gene_names: dict[int, list[str]] = {}
+        #: the long names of entities whose short form counts only in context: a gene's
+        #: full name; a disease's or phenotype's name and long synonyms
+        self.long_names: dict[int, list[str]] = {}
 
         def add(phrase: str, idx: int, how: str, priority: float) -> None:
             key = _key(phrase)
@@ -216,7 +222,7 @@ class Matcher:
                     symbols.setdefault(mouse, (idx, amb))
                 for n in e.synonyms:  # the full name ("apolipoprotein E")
                     add(n, idx, NAME, 6)
-                self.gene_names[idx] = [_key(n) for n in e.synonyms]
+                self.long_names[idx] = [_key(n) for n in e.synonyms]
                 continue
             base = kind_rank.get(e.kind, 2 if e.kind == "phenotype" else 3)
             if e.source.startswith("ClinicalTrials.gov"):
@@ -235,7 +241,15 @@ class Matcher:
                     and re.fullmatch(r"[A-Za-z]*[A-Z][A-Za-z0-9]*", phrase)
                     and (sum(c.isupper() for c in phrase) >= 2)
                 ):
-                    symbols.setdefault(phrase, (idx, False))  # DLPFC, dlPFC, mPFC, tDCS
+                    # a disease's or phenotype's abbreviation (DCM, BPD, AEA) stands for
+                    # other things in neuroscience text (dynamic causal modelling,
+                    # anandamide): it counts where the text defines it or names the
+                    # entity in full, not on its own
+                    amb = how == SYNONYM and e.kind in ("disease", "phenotype")
+                    symbols.setdefault(phrase, (idx, amb))  # DLPFC, dlPFC, mPFC, tDCS
+                    if amb:
+                        long = [_key(n) for n in (e.name, *e.synonyms) if len(n) > 5]
+                        self.long_names[idx] = long
                     continue
                 add(phrase, idx, how, pr)
             if e.kind == "disease":
@@ -467,11 +481,14 @@ class Matcher:
                 lo = m.end()
             m2 = _CLAUSE.search(text, e, hi)
             hi = m2.start() if m2 else hi
-            near = (
-                _GENE_CUES.search(text, lo, hi) is not None
-                or any(k and k in folded for k in self.gene_names.get(idx, []))
-                or any(lo <= g[0] < hi and g[2] != idx for g in firm_genes)
-            )
+            if self.kinds[idx] != "gene":  # a short form of a disease or phenotype
+                near = any(k and k in folded for k in self.long_names.get(idx, []))
+            else:
+                near = (
+                    _GENE_CUES.search(text, lo, hi) is not None
+                    or any(k and k in folded for k in self.long_names.get(idx, []))
+                    or any(lo <= g[0] < hi and g[2] != idx for g in firm_genes)
+                )
             if near:
                 out.append((s, e, idx, SYMBOL_CONTEXT, False))
         return out

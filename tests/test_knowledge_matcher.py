@@ -52,6 +52,24 @@ def test_abbreviations_defined_in_the_text(kn: knowledge.Knowledge) -> None:
     assert found(kn, "principal component (PC) analysis showed PC loadings") == []
 
 
+def test_a_disease_abbreviation_alone_is_not_the_disease(kn: knowledge.Knowledge) -> None:
+    """DCM in an imaging abstract is dynamic causal modelling, not dilated cardiomyopathy:
+    an ontology's short form counts where the text defines it or names the entity."""
+    assert found(kn, "Effective connectivity was estimated with DCM in 20 patients.") == []
+    aea = found(kn, "Plasma AEA levels rose after THC.")  # anandamide
+    assert all(name != "Anti-enterocyte antibody positivity" for _, name in aea), aea
+    named = found(kn, "Dilated cardiomyopathy is inherited; DCM penetrance varies.")
+    assert ("DCM", "Dilated cardiomyopathy") in named
+    defined = found(kn, "Patients with dilated cardiomyopathy (DCM) were scanned. DCM was mild.")
+    assert [t for t, name in defined if name == "Dilated cardiomyopathy"] == [
+        "dilated cardiomyopathy",
+        "DCM",
+        "DCM",
+    ]
+    # an entity whose own name is the short form still matches on its own
+    assert ("MELAS", "MELAS") in found(kn, "A girl with MELAS had stroke-like episodes.")
+
+
 def test_adjectival_and_short_region_forms(kn: knowledge.Knowledge) -> None:
     names = [n for _, n in found(kn, "striatal dopamine and hippocampal volume; DLPFC and ACC")]
     assert names == [
