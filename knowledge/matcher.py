@@ -165,6 +165,23 @@ def _british_forms(phrase: str) -> list[str]:
     return [out] if out != low else []
 
 
+_DEFICIT = re.compile(r"^([A-Za-z]+) (impairment|deficits?|dysfunction)$", re.I)
+
+
+def _deficit_forms(phrase: str) -> list[str]:
+    """'Memory impairment' is also written 'memory deficits', 'memory dysfunction',
+    'impaired memory' and 'memory decline' (a one-word faculty and an impairment head;
+    a term written as a decline, a deterioration, is not read as an impairment)."""
+    m = _DEFICIT.match(phrase)
+    if not m:
+        return []
+    x = m.group(1).lower()
+    heads = ("impairment", "deficit", "deficits", "dysfunction", "decline")
+    forms = [f"{x} {h}" for h in heads if h != m.group(2).lower()]
+    # 'impaired memory', not 'impaired cognitive' (an adjective: "impaired cognitive control")
+    return forms if re.search(r"(ive|al|ic|ar)$", x) else [*forms, f"impaired {x}"]
+
+
 def _numbered_forms(name: str) -> list[str]:
     """'Spinocerebellar ataxia type 3' <-> 'Spinocerebellar ataxia 3': both are written."""
     m = re.match(r"^(.*\S)\s+type\s+(\d+[A-Z]?|[IVX]+)$", name, re.I)
@@ -234,6 +251,13 @@ class Matcher:
                 *((s, SYNONYM, base + 5) for s in e.synonyms),
                 *((p, SYNONYM, base + 5) for p in _possessive_forms(e.name)),
                 *((p, SYNONYM, base + 5) for p in _numbered_forms(e.name)),
+                # derived wordings rank below every written synonym of any entity
+                *(
+                    (p, SYNONYM, base + 8)
+                    for n in (e.name, *e.synonyms)
+                    if e.kind == "phenotype"
+                    for p in _deficit_forms(n)
+                ),
             ]:
                 # short forms with capitals (ACC, SSRI, DLPFC, tDCS) match only as written
                 if (

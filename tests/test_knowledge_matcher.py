@@ -70,6 +70,13 @@ def test_a_disease_abbreviation_alone_is_not_the_disease(kn: knowledge.Knowledge
     assert ("MELAS", "MELAS") in found(kn, "A girl with MELAS had stroke-like episodes.")
 
 
+def test_a_faculty_s_decline_is_its_impairment(kn: knowledge.Knowledge) -> None:
+    """HPO writes 'Memory impairment'; abstracts write 'memory decline' and 'impaired
+    memory'. Each names the phenotype, not just the generic process 'memory'."""
+    for text in ("Memory decline in APOE carriers", "APOE carriers had impaired memory"):
+        assert "Memory impairment" in {name for _, name in found(kn, text)}, found(kn, text)
+
+
 def test_adjectival_and_short_region_forms(kn: knowledge.Knowledge) -> None:
     names = [n for _, n in found(kn, "striatal dopamine and hippocampal volume; DLPFC and ACC")]
     assert names == [
