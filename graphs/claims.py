@@ -120,6 +120,30 @@ def direction(sentence: str | None, a: str | None = None, b: str | None = None) 
     return "associated with"
 
 
+def as_written(entity_id: str, sentence: str | None) -> str:
+    """The entity's name as the cited sentence writes it: its own spelling of the name
+    ("Huntington's disease" for Huntington disease), and a synonym with the vocabulary's
+    name beside it ("unawareness (lack of insight)"), so a card never words a passage in
+    terms it does not use. Symbols, abbreviations and a region's own forms ("hippocampal")
+    keep the name; no sentence, the name."""
+    from brainweave.knowledge.matcher import SYNONYM, same_name
+
+    label = knowledge.label(entity_id)
+    if not sentence:
+        return label
+    for m in knowledge.default().find(sentence):
+        if m.entity_id != entity_id or m.negated:
+            continue
+        written = " ".join(m.text.split())
+        if same_name(written, label):
+            return written
+        if m.how == SYNONYM and m.kind in ("phenotype", "disease", "intervention"):
+            name = label if label[:2].isupper() else label[:1].lower() + label[1:]
+            return f"{written} ({name})"
+        return label
+    return label
+
+
 def _kind(entity_id: str) -> str:
     """The kind from the id's own prefix where it says it (no vocabulary lookup)."""
     prefix = entity_id.split(":", 1)[0]

@@ -306,10 +306,10 @@ def _edge(net: Any, e: Any, subject: str, obj: str) -> Edge:
     word = claims.direction(sentence, subject, obj)
     return Edge(
         subject=subject,
-        subject_label=knowledge.label(subject),
+        subject_label=claims.as_written(subject, sentence),
         relation=word,
         object=obj,
-        object_label=knowledge.label(obj),
+        object_label=claims.as_written(obj, sentence),
         direction=word if word != "associated with" or sentence else None,
         domain=e.domain,
         passage_id=best,

@@ -116,6 +116,18 @@ def _key(phrase: str) -> str:
     return " ".join(fold(phrase).split())
 
 
+def _bare(phrase: str) -> str:
+    key = _key(phrase).replace("'s", "").replace("’s", "")
+    return key[:-1] if key.endswith("s") else key
+
+
+def same_name(written: str, name: str) -> bool:
+    """Whether ``written`` is ``name`` in another spelling: case, separators, a plural,
+    a possessive ("Alzheimer's disease"), British spelling, "type 3" / "3"."""
+    forms = [name, *_possessive_forms(name), *_british_forms(name), *_numbered_forms(name)]
+    return _bare(written) in {_bare(f) for f in forms}
+
+
 def _possessive_forms(name: str) -> list[str]:
     """'Alzheimer disease' -> "Alzheimer's disease", "Alzheimer's"; and back."""
     out = []

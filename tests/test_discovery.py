@@ -385,3 +385,18 @@ def test_a_cause_of_something_else_is_not_a_cause_of_the_edge() -> None:
     assert claims.direction("Parkinson disease is caused by SNCA mutations.", snca, pd) != (
         "causes"
     )
+
+
+def test_a_chain_names_its_entities_as_the_cited_sentence_writes_them() -> None:
+    """The card words a link as its passage does: "Huntington's disease", not the
+    ontology's "Huntington disease"; a synonym shows the vocabulary's name beside it; a
+    region's adjective ("striatal") and a gene symbol keep their names."""
+    from brainweave.graphs.claims import as_written
+
+    [hd] = [m.entity_id for m in knowledge.default().find("Huntington's disease")]
+    s = "Huntington's disease patients showed striatal loss and memory decline."
+    assert as_written(hd, s) == "Huntington's disease"
+    assert as_written(eid("striatum"), s) == "striatum"
+    assert as_written("HP:0002354", s) == "memory decline (memory impairment)"
+    assert as_written(gene("HTT"), "HTT repeats") == "HTT"
+    assert as_written(hd, None) == knowledge.label(hd)
