@@ -460,7 +460,7 @@ def tune(
     }
 
     def fill(tmp: Path) -> None:
-        model.save_pretrained(tmp, save_embedding_layers=False)
+        model.save_pretrained(str(tmp), save_embedding_layers=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     staged = final.with_name(f".new-{name}")
