@@ -141,8 +141,9 @@ class ScorerSettings(_Section):
     )
     adapter: str | None = Field(
         None,
-        description="provider 'transformers': a LoRA/PEFT adapter (local directory or Hugging "
-        "Face id) applied to scorer.model after loading; its base model must match",
+        description="provider 'transformers': a LoRA/PEFT adapter applied to scorer.model "
+        "after loading: the name of one made by `brainweave scorer tune` (HOME/adapters/NAME), "
+        "a local directory or a Hugging Face id; its base model must match",
     )
 
 

@@ -54,3 +54,23 @@ def exclude_brainbench(
 ) -> list[T]:
     """The documents whose DOI is not a BrainBench DOI."""
     return [d for d in docs if not is_brainbench_doi(doi_of(d), dois)]
+
+
+# BrainBench's human test cases were written from Journal of Neuroscience 2023 abstracts,
+# so text used to adapt a scorer leaves out every such abstract, not only the 200 DOIs.
+_JNEUROSCI_NAMES = frozenset(
+    {"j neurosci", "journal of neuroscience", "the journal of neuroscience"}
+)
+
+
+def is_jneurosci_2023(journal: str | None, year: str | int | None, doi: str | None) -> bool:
+    """Whether a record may be a Journal of Neuroscience article of 2023: the journal's
+    name (not *J Neurosci Res*, *Eur J Neurosci*, ...) with the year 2023, or a J Neurosci
+    DOI ending in .2023 or .2022. The DOI's year is the year of acceptance: 54 of the 200
+    BrainBench articles, all published in 2023, end in .2022
+    (``10.1523/JNEUROSCI.1045-22.2022``), so late-2022 articles are left out too."""
+    d = normalise_doi(doi or "")
+    if d.startswith("10.1523/jneurosci.") and d.endswith((".2023", ".2022")):
+        return True
+    name = (journal or "").split(":")[0].strip().rstrip(".").lower()
+    return name in _JNEUROSCI_NAMES and str(year or "").strip()[:4] == "2023"

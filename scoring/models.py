@@ -355,6 +355,20 @@ def _save_dequantised(model: Any, tokenizer: Any, target: Path, gguf: Path, sha:
 # -- LoRA / PEFT adapters ------------------------------------------------------------
 
 
+def adapter_dir(home: Path, name: str) -> Path:
+    """Where ``brainweave scorer tune`` installs the adapter called ``name``."""
+    return Path(home) / "adapters" / name
+
+
+def resolve_adapter(adapter: str, home: Path) -> str:
+    """``scorer.adapter`` as a path: the name of an adapter made by ``scorer tune``
+    (``HOME/adapters/<name>``), else the directory or Hugging Face id as given."""
+    named = adapter_dir(home, adapter)
+    if "/" not in adapter and (named / "adapter_config.json").is_file():
+        return str(named)
+    return adapter
+
+
 def load_with_adapter(
     name: str,
     adapter: str,

@@ -85,7 +85,11 @@ class TransformersScorer:
 
     @classmethod
     def from_settings(cls, settings: Any) -> TransformersScorer:
-        from brainweave.scoring.models import load_from_settings, load_with_adapter
+        from brainweave.scoring.models import (
+            load_from_settings,
+            load_with_adapter,
+            resolve_adapter,
+        )
 
         s = settings.scorer
         if s.threads:  # the scorer's share of the cores (sweep workers split them)
@@ -95,7 +99,7 @@ class TransformersScorer:
         if s.adapter:
             loaded = load_with_adapter(
                 s.model,
-                s.adapter,
+                resolve_adapter(s.adapter, settings.home),
                 dtype=s.dtype,
                 cache_dir=s.cache_dir,
                 trust_remote_code=s.trust_remote_code,

@@ -97,10 +97,11 @@ def _register() -> None:
     app.add_typer(corpus.app, name="corpus")
     app.command("search", epilog=search.EXAMPLES, cls=Command)(search.search)
     app.command("entities", cls=Command)(entities.entities)
-    from brainweave.cli import bench, models, plausibility
+    from brainweave.cli import bench, models, plausibility, scorer
 
     app.add_typer(bench.app, name="bench")
     app.add_typer(models.app, name="models")
+    app.add_typer(scorer.app, name="scorer")
     app.command("plausibility", cls=Command)(plausibility.plausibility)
     from brainweave.cli import agents, ask, runs
 
