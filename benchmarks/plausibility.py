@@ -137,6 +137,7 @@ def draw_items(
             unalterable += 1
         else:
             items.append(item)
+    rng.shuffle(items)  # the two data sets interleaved: a run cut short is still a mix
     return (
         items,
         {"brainbench": len(bb), "pubmedqa": len(pq)},
@@ -249,22 +250,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     dois = brainbench_dois(csv_path)
     rows: dict[str, list[dict[str, Any]]] = {"no evidence": [], "retrieved evidence": []}
     t1 = time.perf_counter()
-    for item in chosen:
+    log = args.pairs_log.open("a", encoding="utf-8") if args.pairs_log else None
+    for done, item in enumerate(chosen, 1):
         conditions: list[tuple[str, str | None]] = [("no evidence", None)]
         if retriever is not None:
             conditions.append(("retrieved evidence", evidence_for(retriever, domains, item, dois)))
         for cond, ev in conditions:
             (r,) = score_hypotheses([item.real], ev, scorer=scorer, variants=[item.variants])
             for v in r.variants:
-                rows[cond].append(
-                    {
-                        "item": item.id,
-                        "dataset": item.dataset,
-                        "kind": v.kind,
-                        "gap": v.gap,
-                        "p_real": v.p_real,
-                    }
-                )
+                row = {
+                    "item": item.id,
+                    "dataset": item.dataset,
+                    "kind": v.kind,
+                    "gap": v.gap,
+                    "p_real": v.p_real,
+                }
+                rows[cond].append(row)
+                if log is not None:  # a run cut short still leaves its pairs
+                    log.write(json.dumps({"condition": cond, **row}) + "\n")
+                    log.flush()
+        spent = time.perf_counter() - t1
+        eta = spent / done * (len(chosen) - done)
+        print(f"{done}/{len(chosen)} items, {spent:.0f} s, about {eta:.0f} s left", file=sys.stderr)
+    if log is not None:
+        log.close()
     t_score = time.perf_counter() - t1
     out: dict[str, Any] = {
         "model": scorer.name,
@@ -276,23 +285,55 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # every (real, altered) pair: what a calibration refit on single sentences reads
         "pairs": rows,
     }
-    for cond, rs in rows.items():
-        if not rs:
-            continue
-        res: dict[str, Any] = {"all": summarise(rs, args.seed)}
-        for kind in sorted({r["kind"] for r in rs}):
-            res[kind] = summarise([r for r in rs if r["kind"] == kind], args.seed)
-        for ds in sorted({r["dataset"] for r in rs}):  # every pair of that data set's items
-            res[f"all {ds}"] = summarise([r for r in rs if r["dataset"] == ds], args.seed)
-        out["results"][cond] = res
+    out["results"] = results_of(rows, args.seed)
     return out
 
 
+def results_of(rows: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, Any]:
+    """Per condition: the summary of all pairs, of each variant kind, of each data set."""
+    results = {}
+    for cond, rs in rows.items():
+        if not rs:
+            continue
+        res: dict[str, Any] = {"all": summarise(rs, seed)}
+        for kind in sorted({r["kind"] for r in rs}):
+            res[kind] = summarise([r for r in rs if r["kind"] == kind], seed)
+        for ds in sorted({r["dataset"] for r in rs}):  # every pair of that data set's items
+            res[f"all {ds}"] = summarise([r for r in rs if r["dataset"] == ds], seed)
+        results[cond] = res
+    return results
+
+
+def from_pairs_log(path: Path, model: str, seed: int, recalibrate: bool) -> dict[str, Any]:
+    """The figures of a run from its ``--pairs-log`` (one cut short too: only items
+    scored under every condition count). ``recalibrate``: P(real) from the calibration
+    shipped now instead of the one the run had."""
+    from brainweave.scoring.calibration import load_params
+
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    conds = sorted({r["condition"] for r in lines})
+    done = set.intersection(*({r["item"] for r in lines if r["condition"] == c} for c in conds))
+    params = load_params(model) if recalibrate else None
+    rows: dict[str, list[dict[str, Any]]] = {c: [] for c in conds}
+    for r in lines:
+        if r["item"] in done:
+            if params is not None:
+                r["p_real"] = params.probability(r["gap"])
+            rows[r["condition"]].append({k: v for k, v in r.items() if k != "condition"})
+    return {
+        "model": model,
+        "n_items": len(done),
+        "seconds": f"from {path.name}",
+        "results": results_of(rows, seed),
+        "pairs": rows,
+    }
+
+
 def print_table(out: dict[str, Any]) -> None:
-    print(
-        f"model {out['model']}: {out['n_items']} items {out['items_available']} available, "
-        f"not alterable {out['not_alterable']}; {out['seconds']}"
-    )
+    head = f"model {out['model']}: {out['n_items']} items"
+    if out.get("items_available"):
+        head += f" {out['items_available']} available, not alterable {out['not_alterable']}"
+    print(f"{head}; {out['seconds']}")
     print(
         f"{'condition':<20} {'kind':<22} {'pairs':>5} {'accuracy (95% CI)':>24} "
         f"{'ROC AUC (95% CI)':>22}"
@@ -339,10 +380,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared CPU)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--write", action="store_true", help="update scorer_quality.json")
+    ap.add_argument(
+        "--pairs-log", type=Path, default=None, help="append each scored pair here (JSON lines)"
+    )
+    ap.add_argument(
+        "--summarise", type=Path, default=None, help="only the figures of this --pairs-log"
+    )
+    ap.add_argument(
+        "--recalibrate", action="store_true", help="with --summarise: the shipped calibration"
+    )
     args = ap.parse_args(argv)
     args.data_dir = args.data_dir.resolve()
     try:
-        out = run(args)
+        out = (
+            from_pairs_log(args.summarise, args.model, args.seed, args.recalibrate)
+            if args.summarise
+            else run(args)
+        )
     except BrainweaveError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
