@@ -350,7 +350,7 @@ def print_table(out: dict[str, Any]) -> None:
     print("baseline: chance, accuracy 50% and ROC AUC 0.50")
 
 
-def write_quality(out: dict[str, Any], path: Path) -> None:
+def write_quality(out: dict[str, Any], path: Path, note: str = "") -> None:
     cond = "retrieved evidence" if "retrieved evidence" in out["results"] else "no evidence"
     s = out["results"][cond]["all"]
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -362,7 +362,8 @@ def write_quality(out: dict[str, Any], path: Path) -> None:
         "auc_interval": [round(x, 3) for x in s["auc_ci"]] if s["auc_ci"] else None,
         "with_evidence": cond == "retrieved evidence",
         "source": f"benchmarks/plausibility.py --n {out['n_items']} ({time.strftime('%d %b %Y')}): "
-        f"(real, altered) sentence pairs of BrainBench and PubMedQA, {cond}",
+        f"(real, altered) sentence pairs of BrainBench and PubMedQA, {cond}"
+        + (f"; {note}" if note else ""),
     }
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -380,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared CPU)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--write", action="store_true", help="update scorer_quality.json")
+    ap.add_argument("--note", default="", help="with --write: added to the figures' source")
     ap.add_argument(
         "--pairs-log", type=Path, default=None, help="append each scored pair here (JSON lines)"
     )
@@ -404,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     if args.write:
-        write_quality(out, Path(__file__).resolve().parents[1] / "scoring/data/scorer_quality.json")
+        path = Path(__file__).resolve().parents[1] / "scoring/data/scorer_quality.json"
+        write_quality(out, path, args.note)
     return 0
 
 

@@ -114,6 +114,18 @@ def format_reliability(params: CalibrationParams) -> str:
     return "\n".join(lines)
 
 
+def format_summary_row(params: CalibrationParams) -> str:
+    """The README's calibration table row of one sentence fit."""
+    lo, hi = params.ece_cv_interval or (float("nan"), float("nan"))
+    folds = ", ".join(f"{e:.2f}" for e in params.fold_ece or [])
+    cond = " / ".join(f"{e:.3f}" for e in (params.ece_by_condition or {}).values())
+    return (
+        f"| {params.model} | {params.n} ({params.n_items}) | {params.slope:.3f}, "
+        f"{params.power:.2f} | {params.ece_before:.3f} | **{params.ece_cv:.3f}** "
+        f"({lo:.3f}–{hi:.3f}) | {folds} | {cond} |"
+    )
+
+
 def refit_sentences(
     model: str, paths: list[Path], out: Path, write: bool = True
 ) -> CalibrationParams:
@@ -140,6 +152,7 @@ def refit_sentences(
     (out / f"fit-sentences-{slug}.json").write_text(params.model_dump_json(indent=2) + "\n")
     print(params.model_dump_json(indent=2))
     print(format_reliability(params))
+    print(format_summary_row(params))
     if write:
         pairs = {"model": model, "source": params.source, "pairs": rows}
         (DATA / pairs_path_name(model)).write_text(json.dumps(pairs, indent=0) + "\n")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -321,14 +321,17 @@ def score_hypotheses(
     params: CalibrationParams | None = load_params(scorer.name)
     threshold = params.memorisation_threshold if params else DEFAULT_THRESHOLD
     if params:
-        slope, intercept = params.slope, params.intercept
+        logit = params.logit
         how = (
             f"fitted on {params.fitted_on} for {params.model} ({params.n} "
             f"{'pairs' if params.n_items else 'items'}, "
             f"{params.folds}-fold CV ECE {params.ece_cv:.3f})"
         )
     else:
-        slope, intercept = 1.0, 0.0
+
+        def logit(gap: float) -> float:
+            return gap
+
         how = f"none for {scorer.name}: raw likelihood ratio, sigmoid(gap), a ranking only"
     given: list[Sequence[Variant] | None] = (
         list(variants) if variants is not None else [None] * len(hypotheses)
@@ -336,9 +339,7 @@ def score_hypotheses(
     if len(given) != len(hypotheses):
         raise ValueError("give one list of variants per hypothesis")
     return [
-        _score_one(
-            scorer, h.strip(), ctx, max_variants, slope, intercept, threshold, how, bool(params), vs
-        )
+        _score_one(scorer, h.strip(), ctx, max_variants, logit, threshold, how, bool(params), vs)
         for h, ctx, vs in zip(hypotheses, contexts, given, strict=True)
     ]
 
@@ -348,8 +349,7 @@ def _score_one(
     hypothesis: str,
     evidence: str | None,
     max_variants: int,
-    slope: float,
-    intercept: float,
+    logit: Callable[[float], float],
     threshold: float,
     how: str,
     calibrated: bool,
@@ -392,11 +392,11 @@ def _score_one(
                 original=v.original,
                 altered=v.altered,
                 gap=gap,
-                p_real=_sigmoid(slope * gap + intercept),
+                p_real=_sigmoid(logit(gap)),
             )
         )
     pairs = [v.p_real or 0.0 for v in scored_variants]
-    logits = [0.0] + [-(slope * (v.gap or 0.0)) for v in scored_variants]
+    logits = [0.0] + [-logit(v.gap or 0.0) for v in scored_variants]
     top = max(logits)
     p_all = math.exp(-top) / sum(math.exp(z - top) for z in logits)
     return PlausibilityResult(

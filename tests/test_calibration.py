@@ -89,8 +89,10 @@ def test_the_cross_validated_ece_is_recorded_and_as_the_readme_says(model: str) 
     assert shipped is not None
     assert shipped.n_items is not None and shipped.n_items >= 2 * shipped.folds
     assert shipped.fold_ece is not None and len(shipped.fold_ece) == shipped.folds
-    assert shipped.ece_cv_interval is not None
-    assert shipped.ece_cv_interval[0] <= shipped.ece_cv <= shipped.ece_cv_interval[1]
+    assert shipped.ece_cv_interval is not None and shipped.ece_cv_repeats
+    assert shipped.ece_cv_interval[0] < shipped.ece_cv_interval[1]
+    assert min(shipped.ece_cv_repeats) <= shipped.ece_cv <= max(shipped.ece_cv_repeats)
+    assert shipped.ece_floor is not None and 0.0 < shipped.ece_floor < 0.2
     row = re.search(rf"^\| {re.escape(model)} \|(.*)$", _card_section(), re.M)
     assert row, f"the README's calibration table has no row for {model}"
     cells = [c.strip() for c in row.group(1).split("|")]
