@@ -304,13 +304,17 @@ def results_of(rows: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, An
     return results
 
 
-def from_pairs_log(path: Path, model: str, seed: int, recalibrate: bool) -> dict[str, Any]:
-    """The figures of a run from its ``--pairs-log`` (one cut short too: only items
-    scored under every condition count). ``recalibrate``: P(real) from the calibration
-    shipped now instead of the one the run had."""
+def from_pairs_log(paths: list[Path], model: str, seed: int, recalibrate: bool) -> dict[str, Any]:
+    """The figures of runs from their ``--pairs-log`` (one cut short too: only items
+    scored under every condition count; an item in two logs counts once).
+    ``recalibrate``: P(real) from the calibration shipped now, not the run's."""
     from brainweave.scoring.calibration import load_params
 
-    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    lines: list[dict[str, Any]] = []
+    for path in paths:
+        seen = {r["item"] for r in lines}
+        text = path.read_text(encoding="utf-8")
+        lines += [r for r in map(json.loads, text.splitlines()) if r["item"] not in seen]
     conds = sorted({r["condition"] for r in lines})
     done = set.intersection(*({r["item"] for r in lines if r["condition"] == c} for c in conds))
     params = load_params(model) if recalibrate else None
@@ -323,7 +327,7 @@ def from_pairs_log(path: Path, model: str, seed: int, recalibrate: bool) -> dict
     return {
         "model": model,
         "n_items": len(done),
-        "seconds": f"from {path.name}",
+        "seconds": "from " + ", ".join(p.name for p in paths),
         "results": results_of(rows, seed),
         "pairs": rows,
     }
@@ -386,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         "--pairs-log", type=Path, default=None, help="append each scored pair here (JSON lines)"
     )
     ap.add_argument(
-        "--summarise", type=Path, default=None, help="only the figures of this --pairs-log"
+        "--summarise", type=Path, action="append", help="only the figures of these --pairs-log"
     )
     ap.add_argument(
         "--recalibrate", action="store_true", help="with --summarise: the shipped calibration"

@@ -136,7 +136,10 @@ def refit_sentences(
             f"no shipped calibration for {model} to refit",
             "fit it on BrainBench first (--testcases)",
         )
-    rows = [r for p in paths for r in read_pairs(p)]
+    rows: list[dict] = []
+    for p in paths:  # an item in two runs (drawn by both seeds) counts once
+        seen = {r["item"] for r in rows}
+        rows += [r for r in read_pairs(p) if r["item"] not in seen]
     params = fit_pairs(
         model,
         [r["gap"] for r in rows],
