@@ -126,8 +126,12 @@ def format_summary_row(params: CalibrationParams) -> str:
     )
 
 
+def _conditions_of(rows: list[dict], item: str) -> set[str]:
+    return {r["condition"] for r in rows if r["item"] == item}
+
+
 def refit_sentences(
-    model: str, paths: list[Path], out: Path, write: bool = True
+    model: str, paths: list[Path], out: Path, write: bool = True, note: str = ""
 ) -> CalibrationParams:
     """Refit ``model``'s calibration on the sentence pairs in ``paths``."""
     shipped = load_params(model)
@@ -140,6 +144,9 @@ def refit_sentences(
     for p in paths:  # an item in two runs (drawn by both seeds) counts once
         seen = {r["item"] for r in rows}
         rows += [r for r in read_pairs(p) if r["item"] not in seen]
+    conds = {r["condition"] for r in rows}  # an item a cut run left half-scored is out
+    whole = {i for i in {r["item"] for r in rows} if conds <= _conditions_of(rows, i)}
+    rows = [r for r in rows if r["item"] in whole]
     params = fit_pairs(
         model,
         [r["gap"] for r in rows],
@@ -148,7 +155,8 @@ def refit_sentences(
         conditions=[r["condition"] for r in rows],
         source=f"benchmarks/plausibility.py sentence pairs ({time.strftime('%d %b %Y')}): "
         f"{len(rows)} pairs of {len({r['item'] for r in rows})} BrainBench and PubMedQA "
-        f"items, conditions {sorted({r['condition'] for r in rows})}",
+        f"items, conditions {sorted({r['condition'] for r in rows})}"
+        + (f"; {note}" if note else ""),
     )
     slug = model.replace("/", "--")
     out.mkdir(parents=True, exist_ok=True)
@@ -157,8 +165,9 @@ def refit_sentences(
     print(format_reliability(params))
     print(format_summary_row(params))
     if write:
-        pairs = {"model": model, "source": params.source, "pairs": rows}
-        (DATA / pairs_path_name(model)).write_text(json.dumps(pairs, indent=0) + "\n")
+        head = json.dumps({"model": model, "source": params.source})[:-1]
+        body = ",\n".join(json.dumps(r) for r in rows)  # one pair a line
+        (DATA / pairs_path_name(model)).write_text(f'{head}, "pairs": [\n{body}\n]}}\n')
         (DATA / params_path_name(model)).write_text(params.model_dump_json(indent=2) + "\n")
         print(f"parameters -> {DATA / params_path_name(model)}")
     return params
@@ -173,9 +182,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--sentences", type=int, default=100, help="items for the threshold")
     ap.add_argument("--no-write", action="store_true", help="do not write package data")
+    ap.add_argument("--note", default="", help="with --pairs: added to the fit's source")
     args = ap.parse_args()
     if args.pairs:
-        refit_sentences(args.model, args.pairs, args.out, write=not args.no_write)
+        refit_sentences(args.model, args.pairs, args.out, not args.no_write, args.note)
         return
     if args.testcases is None:
         ap.error("give --testcases (BrainBench) or --pairs (sentence pairs)")
