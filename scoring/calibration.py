@@ -233,7 +233,7 @@ def reliability_bins(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[Relia
 
 
 def cross_validate_pairs(
-    gaps: Sequence[float],
+    gaps: Sequence[float] | np.ndarray,
     items: Sequence[str],
     folds: int = 5,
     seed: int = 0,
