@@ -137,6 +137,7 @@ def draw_items(
             unalterable += 1
         else:
             items.append(item)
+    rng.shuffle(items)  # the two data sets interleaved: a run cut short is still a mix
     return (
         items,
         {"brainbench": len(bb), "pubmedqa": len(pq)},
@@ -249,22 +250,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     dois = brainbench_dois(csv_path)
     rows: dict[str, list[dict[str, Any]]] = {"no evidence": [], "retrieved evidence": []}
     t1 = time.perf_counter()
-    for item in chosen:
+    log = args.pairs_log.open("a", encoding="utf-8") if args.pairs_log else None
+    for done, item in enumerate(chosen, 1):
         conditions: list[tuple[str, str | None]] = [("no evidence", None)]
         if retriever is not None:
             conditions.append(("retrieved evidence", evidence_for(retriever, domains, item, dois)))
         for cond, ev in conditions:
             (r,) = score_hypotheses([item.real], ev, scorer=scorer, variants=[item.variants])
             for v in r.variants:
-                rows[cond].append(
-                    {
-                        "item": item.id,
-                        "dataset": item.dataset,
-                        "kind": v.kind,
-                        "gap": v.gap,
-                        "p_real": v.p_real,
-                    }
-                )
+                row = {
+                    "item": item.id,
+                    "dataset": item.dataset,
+                    "kind": v.kind,
+                    "gap": v.gap,
+                    "p_real": v.p_real,
+                }
+                rows[cond].append(row)
+                if log is not None:  # a run cut short still leaves its pairs
+                    log.write(json.dumps({"condition": cond, **row}) + "\n")
+                    log.flush()
+        spent = time.perf_counter() - t1
+        eta = spent / done * (len(chosen) - done)
+        print(f"{done}/{len(chosen)} items, {spent:.0f} s, about {eta:.0f} s left", file=sys.stderr)
+    if log is not None:
+        log.close()
     t_score = time.perf_counter() - t1
     out: dict[str, Any] = {
         "model": scorer.name,
@@ -276,23 +285,59 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # every (real, altered) pair: what a calibration refit on single sentences reads
         "pairs": rows,
     }
-    for cond, rs in rows.items():
-        if not rs:
-            continue
-        res: dict[str, Any] = {"all": summarise(rs, args.seed)}
-        for kind in sorted({r["kind"] for r in rs}):
-            res[kind] = summarise([r for r in rs if r["kind"] == kind], args.seed)
-        for ds in sorted({r["dataset"] for r in rs}):  # every pair of that data set's items
-            res[f"all {ds}"] = summarise([r for r in rs if r["dataset"] == ds], args.seed)
-        out["results"][cond] = res
+    out["results"] = results_of(rows, args.seed)
     return out
 
 
+def results_of(rows: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, Any]:
+    """Per condition: the summary of all pairs, of each variant kind, of each data set."""
+    results = {}
+    for cond, rs in rows.items():
+        if not rs:
+            continue
+        res: dict[str, Any] = {"all": summarise(rs, seed)}
+        for kind in sorted({r["kind"] for r in rs}):
+            res[kind] = summarise([r for r in rs if r["kind"] == kind], seed)
+        for ds in sorted({r["dataset"] for r in rs}):  # every pair of that data set's items
+            res[f"all {ds}"] = summarise([r for r in rs if r["dataset"] == ds], seed)
+        results[cond] = res
+    return results
+
+
+def from_pairs_log(paths: list[Path], model: str, seed: int, recalibrate: bool) -> dict[str, Any]:
+    """The figures of runs from their ``--pairs-log`` (one cut short too: only items
+    scored under every condition count; an item in two logs counts once).
+    ``recalibrate``: P(real) from the calibration shipped now, not the run's."""
+    from brainweave.scoring.calibration import load_params
+
+    lines: list[dict[str, Any]] = []
+    for path in paths:
+        seen = {r["item"] for r in lines}
+        text = path.read_text(encoding="utf-8")
+        lines += [r for r in map(json.loads, text.splitlines()) if r["item"] not in seen]
+    conds = sorted({r["condition"] for r in lines})
+    done = set.intersection(*({r["item"] for r in lines if r["condition"] == c} for c in conds))
+    params = load_params(model) if recalibrate else None
+    rows: dict[str, list[dict[str, Any]]] = {c: [] for c in conds}
+    for r in lines:
+        if r["item"] in done:
+            if params is not None:
+                r["p_real"] = params.probability(r["gap"])
+            rows[r["condition"]].append({k: v for k, v in r.items() if k != "condition"})
+    return {
+        "model": model,
+        "n_items": len(done),
+        "seconds": "from " + ", ".join(p.name for p in paths),
+        "results": results_of(rows, seed),
+        "pairs": rows,
+    }
+
+
 def print_table(out: dict[str, Any]) -> None:
-    print(
-        f"model {out['model']}: {out['n_items']} items {out['items_available']} available, "
-        f"not alterable {out['not_alterable']}; {out['seconds']}"
-    )
+    head = f"model {out['model']}: {out['n_items']} items"
+    if out.get("items_available"):
+        head += f" {out['items_available']} available, not alterable {out['not_alterable']}"
+    print(f"{head}; {out['seconds']}")
     print(
         f"{'condition':<20} {'kind':<22} {'pairs':>5} {'accuracy (95% CI)':>24} "
         f"{'ROC AUC (95% CI)':>22}"
@@ -309,7 +354,7 @@ def print_table(out: dict[str, Any]) -> None:
     print("baseline: chance, accuracy 50% and ROC AUC 0.50")
 
 
-def write_quality(out: dict[str, Any], path: Path) -> None:
+def write_quality(out: dict[str, Any], path: Path, note: str = "") -> None:
     cond = "retrieved evidence" if "retrieved evidence" in out["results"] else "no evidence"
     s = out["results"][cond]["all"]
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -321,7 +366,8 @@ def write_quality(out: dict[str, Any], path: Path) -> None:
         "auc_interval": [round(x, 3) for x in s["auc_ci"]] if s["auc_ci"] else None,
         "with_evidence": cond == "retrieved evidence",
         "source": f"benchmarks/plausibility.py --n {out['n_items']} ({time.strftime('%d %b %Y')}): "
-        f"(real, altered) sentence pairs of BrainBench and PubMedQA, {cond}",
+        f"(real, altered) sentence pairs of BrainBench and PubMedQA, {cond}"
+        + (f"; {note}" if note else ""),
     }
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -339,10 +385,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared CPU)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--write", action="store_true", help="update scorer_quality.json")
+    ap.add_argument("--note", default="", help="with --write: added to the figures' source")
+    ap.add_argument(
+        "--pairs-log", type=Path, default=None, help="append each scored pair here (JSON lines)"
+    )
+    ap.add_argument(
+        "--summarise", type=Path, action="append", help="only the figures of these --pairs-log"
+    )
+    ap.add_argument(
+        "--recalibrate", action="store_true", help="with --summarise: the shipped calibration"
+    )
     args = ap.parse_args(argv)
     args.data_dir = args.data_dir.resolve()
     try:
-        out = run(args)
+        out = (
+            from_pairs_log(args.summarise, args.model, args.seed, args.recalibrate)
+            if args.summarise
+            else run(args)
+        )
     except BrainweaveError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -350,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     if args.write:
-        write_quality(out, Path(__file__).resolve().parents[1] / "scoring/data/scorer_quality.json")
+        path = Path(__file__).resolve().parents[1] / "scoring/data/scorer_quality.json"
+        write_quality(out, path, args.note)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Fit a model's calibration and memorisation threshold on BrainBench (a build step).
+"""Fit a model's calibration and memorisation threshold (a build step).
 
     python -m brainweave.scoring.fit --model smollm2-135m-instruct \\
         --testcases ../shared/data/brainbench/BrainBench_Human_v0.1.csv --out results/
@@ -7,6 +7,16 @@ Runs the full BrainBench evaluation (fast path), writes its JSON, table and
 calibration PNG to ``--out``, fits the gap-to-probability mapping with 5-fold
 cross-validation and the memorisation threshold, and writes
 ``scoring/data/calibration-<model>.json`` (shipped as package data).
+
+    python -m brainweave.scoring.fit --model smollm2-135m-instruct \\
+        --pairs smol.json --out results/
+
+refits the mapping on single-sentence pairs instead (the ``--json`` output of
+benchmarks/plausibility.py, its ``--pairs-log``, or a shipped
+``calibration-pairs-<model>.json``), cross-validated over items
+(:func:`~brainweave.scoring.calibration.fit_pairs`); it keeps the shipped fit's
+memorisation threshold and record, and writes the parameters, the pairs it read and
+the reliability table.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from brainweave.errors import BrainweaveError
 from brainweave.scoring.brainbench import (
     ab_labels,
     evaluate,
@@ -26,7 +37,14 @@ from brainweave.scoring.brainbench import (
     load_testcases,
     plot_calibration,
 )
-from brainweave.scoring.calibration import fit_params, params_path_name
+from brainweave.scoring.calibration import (
+    CalibrationParams,
+    fit_pairs,
+    fit_params,
+    load_params,
+    pairs_path_name,
+    params_path_name,
+)
 from brainweave.scoring.memorisation import RECITED_TEXTS, memorisation_ratio, threshold_between
 from brainweave.scoring.models import load_model
 from brainweave.scoring.perplexity import TransformersScorer
@@ -54,15 +72,123 @@ def split_half(text: str) -> tuple[str, str]:
     return text[: cut + 1], text[cut + 1 :]
 
 
+DATA = Path(__file__).parent / "data"
+
+
+def read_pairs(path: Path) -> list[dict]:
+    """(item, condition, kind, gap) rows from a benchmark JSON, its JSON-lines log or a
+    shipped pairs file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            doc = json.loads(text)
+            pairs = doc["pairs"]
+            if isinstance(pairs, dict):  # benchmarks/plausibility.py --json
+                rows = [{"condition": c, **r} for c, rs in pairs.items() for r in rs]
+            else:
+                rows = pairs
+        out = [
+            {"item": r["item"], "condition": r["condition"], "kind": r["kind"], "gap": r["gap"]}
+            for r in rows
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise BrainweaveError(
+            f"cannot read sentence pairs from {path}: {err}",
+            "pass the --json or --pairs-log output of benchmarks/plausibility.py",
+        ) from err
+    if not out:
+        raise BrainweaveError(f"{path} holds no pairs", "run benchmarks/plausibility.py first")
+    return out
+
+
+def format_reliability(params: CalibrationParams) -> str:
+    """The reliability bins as a Markdown table (out-of-fold, both orientations)."""
+    lines = [
+        "| predicted P(real) | pairs shown | mean predicted | observed real |",
+        "|---|---|---|---|",
+    ]
+    for b in params.reliability or []:
+        lines.append(f"| {b.lo:.1f}–{b.hi:.1f} | {b.n} | {b.predicted:.3f} | {b.observed:.3f} |")
+    return "\n".join(lines)
+
+
+def format_summary_row(params: CalibrationParams) -> str:
+    """The README's calibration table row of one sentence fit."""
+    lo, hi = params.ece_cv_interval or (float("nan"), float("nan"))
+    folds = ", ".join(f"{e:.2f}" for e in params.fold_ece or [])
+    cond = " / ".join(f"{e:.3f}" for e in (params.ece_by_condition or {}).values())
+    return (
+        f"| {params.model} | {params.n} ({params.n_items}) | {params.slope:.3f}, "
+        f"{params.power:.2f} | {params.ece_before:.3f} | **{params.ece_cv:.3f}** "
+        f"({lo:.3f}–{hi:.3f}) | {folds} | {cond} |"
+    )
+
+
+def _conditions_of(rows: list[dict], item: str) -> set[str]:
+    return {r["condition"] for r in rows if r["item"] == item}
+
+
+def refit_sentences(
+    model: str, paths: list[Path], out: Path, write: bool = True, note: str = ""
+) -> CalibrationParams:
+    """Refit ``model``'s calibration on the sentence pairs in ``paths``."""
+    shipped = load_params(model)
+    if shipped is None:
+        raise BrainweaveError(
+            f"no shipped calibration for {model} to refit",
+            "fit it on BrainBench first (--testcases)",
+        )
+    rows: list[dict] = []
+    for p in paths:  # an item in two runs (drawn by both seeds) counts once
+        seen = {r["item"] for r in rows}
+        rows += [r for r in read_pairs(p) if r["item"] not in seen]
+    conds = {r["condition"] for r in rows}  # an item a cut run left half-scored is out
+    whole = {i for i in {r["item"] for r in rows} if conds <= _conditions_of(rows, i)}
+    rows = [r for r in rows if r["item"] in whole]
+    params = fit_pairs(
+        model,
+        [r["gap"] for r in rows],
+        [r["item"] for r in rows],
+        previous=shipped,
+        conditions=[r["condition"] for r in rows],
+        source=f"benchmarks/plausibility.py sentence pairs ({time.strftime('%d %b %Y')}): "
+        f"{len(rows)} pairs of {len({r['item'] for r in rows})} BrainBench and PubMedQA "
+        f"items, conditions {sorted({r['condition'] for r in rows})}"
+        + (f"; {note}" if note else ""),
+    )
+    slug = model.replace("/", "--")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"fit-sentences-{slug}.json").write_text(params.model_dump_json(indent=2) + "\n")
+    print(params.model_dump_json(indent=2))
+    print(format_reliability(params))
+    print(format_summary_row(params))
+    if write:
+        head = json.dumps({"model": model, "source": params.source})[:-1]
+        body = ",\n".join(json.dumps(r) for r in rows)  # one pair a line
+        (DATA / pairs_path_name(model)).write_text(f'{head}, "pairs": [\n{body}\n]}}\n')
+        (DATA / params_path_name(model)).write_text(params.model_dump_json(indent=2) + "\n")
+        print(f"parameters -> {DATA / params_path_name(model)}")
+    return params
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="fit calibration and memorisation threshold")
     ap.add_argument("--model", required=True)
-    ap.add_argument("--testcases", type=Path, required=True)
+    ap.add_argument("--testcases", type=Path, default=None)
+    ap.add_argument("--pairs", type=Path, action="append", help="refit on sentence pairs")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--sentences", type=int, default=100, help="items for the threshold")
     ap.add_argument("--no-write", action="store_true", help="do not write package data")
+    ap.add_argument("--note", default="", help="with --pairs: added to the fit's source")
     args = ap.parse_args()
+    if args.pairs:
+        refit_sentences(args.model, args.pairs, args.out, not args.no_write, args.note)
+        return
+    if args.testcases is None:
+        ap.error("give --testcases (BrainBench) or --pairs (sentence pairs)")
     if args.threads:
         import torch
 

@@ -17,14 +17,16 @@ Every number goes out with what it is (:data:`MEANING`), a band (low / medium /
 high, :func:`band_of`) with its 95% interval over the counterfactuals, and how good
 the scorer is (:func:`quality_sentence`, read from the shipped
 ``data/scorer_quality.json``, which benchmarks/plausibility.py and ``bench
-brainbench`` figures fill).
+brainbench`` figures fill). A scorer with no shipped calibration (the ``lexical``
+stand-in, an unpackaged model) gives a ranking score, not a probability: it goes out
+with :func:`rank_meaning`, no band and no interval (:func:`describe`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -128,6 +130,12 @@ def quality_sentence(model: str | None) -> str:
         parts.append("not yet measured on single findings (benchmarks/plausibility.py)")
     if q.brainbench is not None:
         parts.append(f"{_figure(q.brainbench)} on BrainBench abstracts (human experts 63.4%)")
+    params = load_params(model) if model else None
+    if params is not None and params.n_items:
+        parts.append(
+            f"probabilities calibrated on {params.n} sentence pairs ({params.n_items} items), "
+            f"cross-validated calibration error {params.ece_cv:.3f}"
+        )
     return f"scorer {model}: " + "; ".join(parts)
 
 
@@ -141,6 +149,25 @@ def interval_of(p_reals: Sequence[float]) -> list[float] | None:
     sd = math.sqrt(sum((x - m) ** 2 for x in p_reals) / (n - 1))
     h = 1.96 * sd / math.sqrt(n)
     return [max(0.0, m - h), min(1.0, m + h)]
+
+
+def rank_meaning(model: str | None) -> str:
+    """What an uncalibrated scorer's number is: an order, not a probability."""
+    return (
+        f"a ranking score, not a probability: {model or 'this scorer'} has no calibration "
+        "and no measured accuracy, so it only orders statements scored the same way"
+    )
+
+
+def describe(p: float | None, band: str | None, interval: Sequence[float] | None) -> str:
+    """The number as the CLI prints it: '0.73 (high, 95% interval 0.61–0.85)', or
+    '1.00 (rank only, uncalibrated)' where there is no band."""
+    if p is None:
+        return "n/a"
+    if band is None:
+        return f"{p:.2f} (rank only, uncalibrated)"
+    ci = f", 95% interval {interval[0]:.2f}–{interval[1]:.2f}" if interval else ""
+    return f"{p:.2f} ({band}{ci})"
 
 
 def band_of(p: float | None, interval: Sequence[float] | None = None) -> str | None:
@@ -206,7 +233,8 @@ class PlausibilityResult(BaseModel):
 
     @property
     def band(self) -> str | None:
-        return band_of(self.plausibility, self.interval)
+        """None for an uncalibrated scorer: its number is an order, not a probability."""
+        return band_of(self.plausibility, self.interval) if self.calibrated else None
 
     @property
     def quality(self) -> str:
@@ -234,8 +262,8 @@ class PlausibilityResult(BaseModel):
             memorised=self.memorised,
             model=self.model,
             interval=self.interval,
-            band=band_of(self.plausibility, self.interval),
-            meaning=MEANING if self.scorable else None,
+            band=self.band,
+            meaning=self.meaning if self.scorable else None,
             scorer_quality=quality_sentence(self.model),
         )
 
@@ -293,20 +321,25 @@ def score_hypotheses(
     params: CalibrationParams | None = load_params(scorer.name)
     threshold = params.memorisation_threshold if params else DEFAULT_THRESHOLD
     if params:
-        slope, intercept = params.slope, params.intercept
-        how = f"fitted on BrainBench for {params.model} (5-fold CV ECE {params.ece_cv:.3f})"
+        logit = params.logit
+        how = (
+            f"fitted on {params.fitted_on} for {params.model} ({params.n} "
+            f"{'pairs' if params.n_items else 'items'}, "
+            f"{params.folds}-fold CV ECE {params.ece_cv:.3f})"
+        )
     else:
-        slope, intercept = 1.0, 0.0
-        how = f"none for {scorer.name}: raw likelihood ratio, sigmoid(gap)"
+
+        def logit(gap: float) -> float:
+            return gap
+
+        how = f"none for {scorer.name}: raw likelihood ratio, sigmoid(gap), a ranking only"
     given: list[Sequence[Variant] | None] = (
         list(variants) if variants is not None else [None] * len(hypotheses)
     )
     if len(given) != len(hypotheses):
         raise ValueError("give one list of variants per hypothesis")
     return [
-        _score_one(
-            scorer, h.strip(), ctx, max_variants, slope, intercept, threshold, how, bool(params), vs
-        )
+        _score_one(scorer, h.strip(), ctx, max_variants, logit, threshold, how, bool(params), vs)
         for h, ctx, vs in zip(hypotheses, contexts, given, strict=True)
     ]
 
@@ -316,8 +349,7 @@ def _score_one(
     hypothesis: str,
     evidence: str | None,
     max_variants: int,
-    slope: float,
-    intercept: float,
+    logit: Callable[[float], float],
     threshold: float,
     how: str,
     calibrated: bool,
@@ -329,6 +361,7 @@ def _score_one(
         "context_chars": len(evidence or ""),
         "calibration": how,
         "calibrated": calibrated,
+        "meaning": MEANING if calibrated else rank_meaning(scorer.name),
     }
     if not hypothesis:
         return PlausibilityResult(scorable=False, reason="the statement is empty", **base)
@@ -359,17 +392,17 @@ def _score_one(
                 original=v.original,
                 altered=v.altered,
                 gap=gap,
-                p_real=_sigmoid(slope * gap + intercept),
+                p_real=_sigmoid(logit(gap)),
             )
         )
     pairs = [v.p_real or 0.0 for v in scored_variants]
-    logits = [0.0] + [-(slope * (v.gap or 0.0)) for v in scored_variants]
+    logits = [0.0] + [-logit(v.gap or 0.0) for v in scored_variants]
     top = max(logits)
     p_all = math.exp(-top) / sum(math.exp(z - top) for z in logits)
     return PlausibilityResult(
         scorable=True,
         plausibility=sum(pairs) / len(pairs),
-        interval=interval_of(pairs),
+        interval=interval_of(pairs) if calibrated else None,
         p_vs_all=p_all,
         score=h,
         variants=scored_variants,

@@ -92,3 +92,35 @@ def test_accuracy_and_auc_of_the_pair_probability(bench: ModuleType) -> None:
     assert 0.0 <= s["accuracy_ci"][0] < 0.75 < s["accuracy_ci"][1] <= 1.0
     assert bench.auc(np.array([0.9, 0.8]), np.array([1, 0])) == 1.0
     assert bench.auc(np.array([0.5, 0.5]), np.array([1, 0])) == 0.5
+
+
+def test_a_run_cut_short_is_summarised_from_its_pairs_log(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    import json
+
+    def row(item: str, cond: str, gap: float) -> str:
+        r = {"condition": cond, "item": item, "dataset": "pubmedqa", "kind": "edit"}
+        return json.dumps(r | {"gap": gap, "p_real": 0.6})
+
+    first = tmp_path / "a.jsonl"
+    first.write_text(
+        "\n".join(
+            [
+                row("i1", "no evidence", 2.0),
+                row("i1", "retrieved evidence", 1.0),
+                row("i2", "no evidence", -1.0),
+                row("i2", "retrieved evidence", 0.5),
+                row("i3", "no evidence", 3.0),  # cut before its evidence run
+            ]
+        )
+    )
+    second = tmp_path / "b.jsonl"  # a second seed's run that drew i1 again
+    second.write_text(row("i1", "no evidence", 2.0) + "\n" + row("i1", "retrieved evidence", 1.0))
+    out = bench.from_pairs_log([first, second], "smollm2-135m-instruct", 0, recalibrate=True)
+    assert out["n_items"] == 2, "only items scored under every condition, each once"
+    s = out["results"]["no evidence"]["all"]
+    assert s["pairs"] == 2 and s["correct"] == 1
+    # recalibrated: P(real) from the shipped fit, not the 0.6 the run logged
+    p = [r["p_real"] for r in out["pairs"]["retrieved evidence"]]
+    assert all(x > 0.5 for x in p) and all(x != 0.6 for x in p)

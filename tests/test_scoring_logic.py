@@ -198,7 +198,8 @@ def test_calibration_params_load_and_give_probabilities() -> None:
     ps = [params.probability(g) for g in (-1e4, -10.0, -1.0, 0.0, 1.0, 10.0, 1e4)]
     assert all(0.0 <= p <= 1.0 for p in ps)
     assert ps == sorted(ps) and ps[0] < 0.5 < ps[-1]
-    assert 0.0 <= params.ece_cv <= 1.0 and params.n == 200
+    assert 0.0 <= params.ece_cv <= 1.0 and params.n > 0
+    assert params.previous is not None and params.previous["n"] == 200  # the abstract fit
     assert load_params("no-such-model") is None
 
 
@@ -281,8 +282,10 @@ def test_every_score_says_what_it_is_its_band_and_how_good_the_scorer_is() -> No
     from brainweave.scoring.plausibility import (
         MEANING,
         band_of,
+        describe,
         interval_of,
         quality_sentence,
+        rank_meaning,
         score_hypotheses,
     )
 
@@ -293,14 +296,21 @@ def test_every_score_says_what_it_is_its_band_and_how_good_the_scorer_is() -> No
         scorer=LexicalScorer(),
     )
     sc = r.to_scores()
-    assert sc.meaning == MEANING and "not an altered version" in MEANING
-    assert sc.band == band_of(sc.plausibility, sc.interval) and sc.band in {"low", "medium", "high"}
-    assert sc.interval is not None and sc.interval[0] <= (sc.plausibility or 0) <= sc.interval[1]
+    assert "not an altered version" in MEANING
+    # the lexical stand-in has no calibration and no measured accuracy: its number is an
+    # order, shown with no band and no interval (not "high 1.00-1.00")
+    assert (sc.plausibility or 0) > 0.9 and not r.calibrated
+    assert sc.band is None and sc.interval is None and r.band is None
+    assert sc.meaning == rank_meaning("lexical-overlap") and "not a probability" in sc.meaning
+    assert describe(sc.plausibility, sc.band, sc.interval).endswith(" (rank only, uncalibrated)")
+    assert describe(1.0, None, None) == "1.00 (rank only, uncalibrated)"
     assert "no measured accuracy" in (sc.scorer_quality or ""), "the lexical stand-in has none"
+    assert describe(0.734, "high", [0.61, 0.85]) == "0.73 (high, 95% interval 0.61–0.85)"
     # the packaged models' figures come from the shipped results file, with n
     q = quality_sentence("smollm2-135m-instruct")
     assert "61.0% (n = 200" in q and "BrainBench" in q
-    assert "73.9% (n = 138 sentence pairs" in q and "ROC AUC 0.89" in q
+    assert "76.1% (n = 318 sentence pairs" in q and "ROC AUC 0.85" in q
+    assert "calibrated on 636 sentence pairs (130 items)" in q
     assert "62.5% (n = 200" in quality_sentence("gemma3-270m")
     # a band needs its interval clear of chance
     assert band_of(0.7, [0.6, 0.8]) == "high" and band_of(0.7, [0.45, 0.95]) == "medium"
@@ -329,6 +339,8 @@ def test_cli_plausibility_prints_meaning_band_and_scorer_quality(tmp_path: Path)
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "what it is: the probability that this statement, not an altered" in res.output
-    assert re.search(r"plausibility \d\.\d\d: (low|medium|high)", res.output)
-    assert "scorer " in res.output and "accuracy" in res.output
+    # the fast profile's lexical scorer: a ranking score, never a band that reads as certainty
+    assert re.search(r"plausibility \d\.\d\d \(rank only, uncalibrated\)\n", res.output)
+    assert "what it is: a ranking score, not a probability" in res.output
+    assert not re.search(r"\b(low|medium|high)\b", res.output.split("what it is")[0])
+    assert "scorer lexical-overlap: no measured accuracy" in res.output

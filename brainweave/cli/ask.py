@@ -249,6 +249,8 @@ def show_result(result: Any, *, top: int, json_out: Path | None) -> None:
 
 
 def _show(result: Any, *, top: int, json_out: Path | None) -> None:
+    from brainweave.scoring.plausibility import describe
+
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
@@ -276,7 +278,7 @@ def _show(result: Any, *, top: int, json_out: Path | None) -> None:
                     str(h.rank),
                     "n/a"
                     if h.scores.plausibility is None
-                    else f"{h.scores.plausibility:.2f} {h.scores.band or ''}".strip(),
+                    else f"{h.scores.plausibility:.2f} {h.scores.band or 'rank only'}",
                     " + ".join(h.domains),
                     h.statement,
                 ]
@@ -292,10 +294,7 @@ def _show(result: Any, *, top: int, json_out: Path | None) -> None:
             typer.echo(quality)
     for h in shown:
         sc = h.scores
-        p = "n/a" if sc.plausibility is None else f"{sc.plausibility:.2f}"
-        if sc.band:
-            ci = f" {sc.interval[0]:.2f}–{sc.interval[1]:.2f}" if sc.interval else ""
-            p += f" ({sc.band}{ci})"
+        p = describe(sc.plausibility, sc.band, sc.interval)
         output.heading(f"\n{h.rank}. plausibility {p}  [{' + '.join(h.domains)}]")
         if not terminal:  # in a terminal the table above shows the statement
             typer.echo(textwrap.indent(textwrap.fill(h.statement, 96), "   "))

@@ -25,7 +25,7 @@ def plausibility(
 ) -> None:
     """Score how plausible a statement is against altered versions of its result."""
     from brainweave.scoring.backends import make_scorer
-    from brainweave.scoring.plausibility import score_hypotheses
+    from brainweave.scoring.plausibility import describe, score_hypotheses
 
     if not statement.strip():
         raise BrainweaveError("the statement is empty", "give the hypothesis to score in quotes")
@@ -44,8 +44,7 @@ def plausibility(
         typer.secho(f"not scorable: {r.reason}", fg=typer.colors.YELLOW)
         return
     assert r.score is not None and r.plausibility is not None
-    ci = f", 95% interval {r.interval[0]:.2f}–{r.interval[1]:.2f}" if r.interval else ""
-    typer.secho(f"plausibility {r.plausibility:.2f}: {r.band}{ci}", bold=True)
+    typer.secho(f"plausibility {describe(r.plausibility, r.band, r.interval)}", bold=True)
     typer.echo(f"  what it is: {r.meaning}")
     typer.echo(f"  {r.quality}")
     typer.echo(f"  P(real among all {len(r.variants) + 1} candidates) {r.p_vs_all:.3f}")
