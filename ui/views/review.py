@@ -132,20 +132,119 @@ def _worklist(
     st.caption(f"showing {len(shown)} of {len(hyps)} · reviewed {n_rev} of {len(hyps)}")
     if not shown:
         st.info("No hypothesis matches: clear the search or the filters.")
+        return
+    focus = _keys_bar(run, shown, passages)
     for h in shown:
-        _card(run, h, latest.get((run_id, h["id"])), passages)
+        _card(run, h, latest.get((run_id, h["id"])), passages, focused=h["id"] == focus)
+
+
+# ----- keyboard: j / k move the focus, a / x / e act on the focused card ---------------
+
+# Streamlit's own shortcuts (``st.button(shortcut=...)``) fire only when no text field
+# has the keyboard, so typing a note never triggers one. R (and C) are Streamlit's own
+# keys (rerun, clear cache) and cannot be bound: reject is X.
+KEYS = {"next": "J", "previous": "K", "accept": "A", "reject": "X", "edit": "E"}
+
+
+def _keys_bar(run: dict[str, Any], shown: list[dict[str, Any]], passages: dict[str, Any]) -> str:
+    """The focused card's id, and one row of buttons that move the focus and act on it."""
+    ids = [h["id"] for h in shown]
+    if st.session_state.get("wl_focus") not in ids:
+        st.session_state["wl_focus"] = ids[0]
+    focus = st.session_state["wl_focus"]
+    h = shown[ids.index(focus)]
+    k = f"{run['run_id']}-{focus}"
+    with st.container(horizontal=True, vertical_alignment="center", key="wl_keys"):
+        st.caption(f"Focused: #{safe.md(h.get('rank'))} ({ids.index(focus) + 1} of {len(ids)})")
+        st.button(
+            "Previous",
+            key="kb_previous",
+            shortcut=KEYS["previous"],
+            icon=":material/arrow_upward:",
+            on_click=_move,
+            args=(ids, -1),
+        )
+        st.button(
+            "Next",
+            key="kb_next",
+            shortcut=KEYS["next"],
+            icon=":material/arrow_downward:",
+            on_click=_move,
+            args=(ids, 1),
+        )
+        accept = st.button(
+            "Accept", key="kb_accept", shortcut=KEYS["accept"], icon=":material/check:"
+        )
+        reject = st.button(
+            "Reject", key="kb_reject", shortcut=KEYS["reject"], icon=":material/close:"
+        )
+        st.button(
+            "Edit",
+            key="kb_edit",
+            shortcut=KEYS["edit"],
+            icon=":material/edit:",
+            on_click=_open_edit,
+            args=(k,),
+        )
+    if st.session_state.pop("wl_scroll", False):
+        _scroll_to(k)
+    if accept or reject:
+        with common.guarded("saving the decision"):
+            # the focus moves on first, so the rerun after the save shows the next card
+            after = ids[ids.index(focus) + 1 :] or ids[:1]
+            st.session_state["wl_focus"], st.session_state["wl_scroll"] = after[0], True
+            _save(run, h, "accept" if accept else "reject", "", "", None)
+    return focus
+
+
+def _move(ids: list[str], step: int) -> None:
+    at = ids.index(st.session_state["wl_focus"]) if st.session_state.get("wl_focus") in ids else 0
+    st.session_state["wl_focus"] = ids[max(0, min(len(ids) - 1, at + step))]
+    st.session_state["wl_scroll"] = True
+
+
+def _open_edit(k: str) -> None:
+    """E: the focused card's review form opened, with edit chosen, ready for the wording."""
+    st.session_state[f"review-open-{k}"] = True
+    st.session_state[f"decision-{k}"] = "edit"
+    st.session_state["wl_scroll"] = True
+
+
+def _scroll_to(k: str) -> None:
+    # the card is rendered after this element; the script waits for it
+    st.html(
+        "<script>(() => { let n = 0; const go = () => {"
+        f" const el = window.parent.document.querySelector('.st-key-card-{k}')"
+        f" || document.querySelector('.st-key-card-{k}');"
+        " if (el) el.scrollIntoView({block: 'start', behavior: 'instant'});"
+        " else if (n++ < 40) setTimeout(go, 50); }; go(); })();</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def _card(
-    run: dict[str, Any], h: dict[str, Any], last: Decision | None, passages: dict[str, Any]
+    run: dict[str, Any],
+    h: dict[str, Any],
+    last: Decision | None,
+    passages: dict[str, Any],
+    *,
+    focused: bool = False,
 ) -> None:
     k = f"{run['run_id']}-{h['id']}"
     c = cards.build(run, h, passages, last)
     with st.container(border=True, key=f"card-{k}"):
+        if focused:
+            st.html(render.focus_css(f"card-{k}"))
         st.html(render.card_html(c))
         left, right = st.columns([3, 2])
         saved = f" · {PAST[last.decision]} by {safe.md(last.reviewer)}" if last else ""
-        with left.expander(f"Review{saved}", icon=":material/rate_review:"):
+        with left.expander(
+            f"Review{saved}",
+            icon=":material/rate_review:",
+            key=f"review-open-{k}",
+            on_change="rerun",
+        ):
             if last is not None:
                 _last(last)
             _review_form(run, h, last)
@@ -207,7 +306,10 @@ def _review_form(run: dict[str, Any], h: dict[str, Any], last: Decision | None) 
         decision = st.radio(
             "Decision",
             DECISIONS,
-            index=DECISIONS.index(last.decision) if last else None,
+            # a value the E key put in the session wins; otherwise the saved decision
+            index=DECISIONS.index(last.decision)
+            if last and f"decision-{k}" not in st.session_state
+            else None,
             horizontal=True,
             key=f"decision-{k}",
         )
