@@ -125,8 +125,10 @@ def test_ask_shows_ranked_hypotheses_evidence_and_progress(home: Path) -> None:
     assert "#### genetics" in text and "#### clinical" in text, "findings by domain"
     assert 'href="https://' in cards, "passages link to their source records"
     assert "bw-quote" in cards and "plausibility" in cards
-    graph = at.get("graphviz_chart")
-    assert graph and "cluster_" in graph[0].proto.spec
+    charts = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    graph = next(c for c in charts if any(p.get("name") == "node" for p in c.get("params", [])))
+    kinds = {v["kind"] for v in graph["layer"][1]["data"]["values"]}
+    assert kinds == {"hypothesis", "bridge entity", "passage"}, "the evidence graph's nodes"
     assert any(e.label.startswith("Counterfactuals: beat") for e in at.expander)
 
 

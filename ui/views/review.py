@@ -23,7 +23,7 @@ import streamlit as st
 from brainweave.agents.models import Scores
 from brainweave.errors import BrainweaveError
 from brainweave.ui import card as cards
-from brainweave.ui import export, render, runs, safe, worklist
+from brainweave.ui import export, graph, render, runs, safe, worklist
 from brainweave.ui.card import score
 from brainweave.ui.rescore import rescore
 from brainweave.ui.store import Decision, make_decision, scores_of
@@ -394,8 +394,7 @@ def _save(
 def _evidence(run: dict[str, Any], passages: dict[str, Any]) -> None:
     hyps = run.get("hypotheses") or []
     if hyps:
-        st.markdown("**How the hypotheses connect to the findings across domains**")
-        st.graphviz_chart(runs.hypothesis_graph(run))
+        _graph(run, passages)
     for domain, findings in runs.findings_by_domain(run).items():
         st.markdown(f"#### {safe.md(domain)} · {len(findings)} findings")
         for f in findings:
@@ -424,6 +423,35 @@ def _evidence(run: dict[str, Any], passages: dict[str, Any]) -> None:
                 f"round {safe.esc(f.get('round', 0))}{tag}</div>"
                 f'<ul class="bw-quotes">{"".join(items)}</ul></div>'
             )
+
+
+def _graph(run: dict[str, Any], passages: dict[str, Any]) -> None:
+    g = graph.evidence_graph(run, passages)
+    st.markdown("**How the hypotheses reach their passages through the bridge entities**")
+    st.caption(
+        "Hypotheses (squares) → bridge entities (diamonds) → the passages whose findings "
+        "name them (circles, coloured by domain). Hover for the full text; wheel and drag "
+        "to zoom and pan; click a node to read its passages below, double-click to clear."
+    )
+    state = st.altair_chart(
+        graph.chart(g), on_select="rerun", selection_mode="node", key="evidence_graph"
+    )
+    node = graph.selected(state, g)
+    if node is None:
+        return
+    items = []
+    for pid in node.passage_ids:
+        pn = g.node("p:" + pid)
+        if pn is not None:
+            link = f' · <a href="{safe.esc(pn.url)}" target="_blank">source</a>' if pn.url else ""
+            items.append(f"<li>{safe.esc(pn.detail)}{link} <code>{safe.esc(pid)}</code></li>")
+    st.html(
+        '<div class="bw-card"><b>'
+        + safe.esc(f"{node.kind}: {node.detail}")
+        + "</b>"
+        + (f'<ul class="bw-quotes">{"".join(items)}</ul>' if items else "")
+        + "</div>"
+    )
 
 
 def _exchange(run: dict[str, Any], events: list[Any] | None) -> None:
