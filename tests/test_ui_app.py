@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -125,9 +126,13 @@ def test_ask_shows_ranked_hypotheses_evidence_and_progress(home: Path) -> None:
     assert "#### genetics" in text and "#### clinical" in text, "findings by domain"
     assert 'href="https://' in cards, "passages link to their source records"
     assert "bw-quote" in cards and "plausibility" in cards
-    charts = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
-    graph = next(c for c in charts if any(p.get("name") == "node" for p in c.get("params", [])))
-    kinds = {v["kind"] for v in graph["layer"][1]["data"]["values"]}
+    graph = next(
+        e.proto
+        for e in at.get("vega_lite_chart")
+        if any(p.get("name") == "node" for p in json.loads(e.proto.spec).get("params", []))
+    )
+    nodes = next(d for d in graph.datasets if d.name == "nodes")  # sent as Arrow
+    kinds = set(convert_arrow_bytes_to_pandas_df(nodes.data.data)["kind"])
     assert kinds == {"hypothesis", "bridge entity", "passage"}, "the evidence graph's nodes"
     assert any(e.label.startswith("Counterfactuals: beat") for e in at.expander)
 

@@ -50,12 +50,13 @@ def test_nodes_are_hypotheses_bridges_and_cited_passages() -> None:
 
 def test_the_spec_draws_every_node_and_link_with_a_click_selection() -> None:
     g = graph.evidence_graph(RUN, PASSAGES)
-    spec = graph.chart(g).to_dict()
+    spec = graph.spec(g, validate=True)
     text = json.dumps(spec)
     layers = spec["layer"]
     assert [la["mark"]["type"] for la in layers] == ["rule", "point", "text"]
-    assert len(layers[0]["data"]["values"]) == len(g.links)
-    assert len(layers[1]["data"]["values"]) == len(g.nodes)
+    assert [la["data"]["name"] for la in layers] == ["links", "nodes", "nodes"]
+    assert len(spec["datasets"]["links"]) == len(g.links)
+    assert len(spec["datasets"]["nodes"]) == len(g.nodes)
     params = {p["name"]: p for p in spec["params"]}
     assert params["node"]["select"]["on"] == "click", "a click selects a node"
     assert params[next(k for k in params if k != "node")]["bind"] == "scales", "zoom and pan"
@@ -86,5 +87,5 @@ def test_a_large_run_keeps_its_columns_ordered_and_readable() -> None:
     for x in range(3):
         ys = sorted(n.y for n in g.nodes if n.x == x)
         assert all(b - a >= 1 - 1e-9 for a, b in itertools.pairwise(ys))
-    spec = graph.chart(g).to_dict()
+    spec = graph.spec(g, validate=True)
     assert spec["height"] >= 100 * graph.ROW_PX

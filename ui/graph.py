@@ -6,13 +6,14 @@ Hovering a node shows its full text (the statement, the entity, the passage's
 supporting sentence and title); the wheel and a drag zoom and pan; a click selects
 the node, and the page shows that passage (or the passages of that entity or
 hypothesis) with its source link. The layout is computed here, not by a physics
-simulation, so the same run always draws the same picture and 200 nodes build in a
-few milliseconds (``benchmarks/graph_render.py`` measures it against graphviz and
-streamlit-agraph).
+simulation, so the same run always draws the same picture, and the browser draws it
+without settling a simulation first (``benchmarks/graph_render.py`` measures it against
+graphviz and streamlit-agraph).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any
 
@@ -65,8 +66,8 @@ def _short(text: str, n: int = LABEL_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _mentions(finding: dict[str, Any], name: str) -> bool:
-    ents = {entity_name(str(e)).lower() for e in finding.get("entities") or []}
+def _mentions(finding: dict[str, Any], name: str, label: Any) -> bool:
+    ents = {label(str(e)).lower() for e in finding.get("entities") or []}
     return name.lower() in ents or name.lower() in str(finding.get("claim", "")).lower()
 
 
@@ -80,16 +81,17 @@ def evidence_graph(
         if hypothesis_ids is None or h["id"] in hypothesis_ids
     ]
     findings = {f["id"]: f for f in run.get("findings") or []}
+    label = functools.cache(entity_name)  # each id looked up once per drawing
     links: list[tuple[str, str]] = []
     passage_of: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # pid -> (finding, h)
     for h in hyps:
-        bridges = [entity_name(str(b)) for b in h.get("bridge") or []]
+        bridges = [label(str(b)) for b in h.get("bridge") or []]
         links += [("h:" + h["id"], "e:" + b) for b in bridges]
         for fid in h.get("finding_ids", []):
             f = findings.get(fid)
             if f is None:
                 continue
-            named = [b for b in bridges if _mentions(f, b)]
+            named = [b for b in bridges if _mentions(f, b, label)]
             for pid in f.get("passage_ids", []):
                 passage_of.setdefault(pid, (f, h))
                 if named:
@@ -185,10 +187,10 @@ def _lay_out(nodes: dict[str, Node], links: list[tuple[str, str]]) -> None:
             nodes[nid].y = (i + 0.5) * rows / len(col)
 
 
-def chart(graph: Graph) -> Any:
+def chart(graph: Graph) -> tuple[Any, dict[str, list[dict[str, Any]]]]:
     """The Altair chart: links as rules, nodes as points (shape = kind, colour =
     domain), labels beside them; zoom and pan on the wheel and drag; a click selects
-    a node (the selection parameter is ``node``)."""
+    a node (the selection parameter is ``node``). Returned with its datasets by name."""
     import altair as alt
 
     rows = max((n.y for n in graph.nodes), default=0) + 0.5
@@ -213,11 +215,11 @@ def chart(graph: Graph) -> Any:
     pick = alt.selection_point(fields=["id"], name="node", on="click", clear="dblclick")
     zoom = alt.selection_interval(bind="scales", encodings=["x", "y"])
     edges = (
-        alt.Chart(alt.Data(values=segs))
+        alt.Chart(alt.NamedData(name="links"))
         .mark_rule(color="#9a9a9a", opacity=0.55, strokeWidth=1)
         .encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
     )
-    base = alt.Chart(alt.Data(values=pts)).encode(x=x, y=y)
+    base = alt.Chart(alt.NamedData(name="nodes")).encode(x=x, y=y)
     points = base.mark_point(filled=True, size=140, opacity=1).encode(
         shape=alt.Shape("kind:N", scale=alt.Scale(domain=list(KINDS), range=SHAPES), title="node"),
         color=alt.Color(
@@ -232,12 +234,24 @@ def chart(graph: Graph) -> Any:
     labels = base.mark_text(align="left", dx=9, fontSize=11, limit=260).encode(
         text="label:N", tooltip=[alt.Tooltip("detail:N", title="text")]
     )
-    return (
+    layered = (
         alt.layer(edges, points.add_params(pick, zoom), labels)
         .properties(height=int(max(240, rows * ROW_PX)), padding={"right": 10})
         .configure_view(stroke=None)
         .configure_legend(orient="top")
     )
+    # the values go in as named datasets: Altair copies and checks inline values one by
+    # one, which took ~1 s for 200 nodes
+    return layered, {"links": segs, "nodes": pts}
+
+
+def spec(graph: Graph, *, validate: bool = False) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`chart` for ``st.vega_lite_chart``, its values in
+    top-level ``datasets`` (the tests validate it)."""
+    layered, datasets = chart(graph)
+    out: dict[str, Any] = layered.to_dict(validate=validate)
+    out["datasets"] = datasets
+    return out
 
 
 def selected(state: Any, graph: Graph) -> Node | None:

@@ -433,8 +433,8 @@ def _graph(run: dict[str, Any], passages: dict[str, Any]) -> None:
         "name them (circles, coloured by domain). Hover for the full text; wheel and drag "
         "to zoom and pan; click a node to read its passages below, double-click to clear."
     )
-    state = st.altair_chart(
-        graph.chart(g), on_select="rerun", selection_mode="node", key="evidence_graph"
+    state = st.vega_lite_chart(
+        spec=graph.spec(g), on_select="rerun", selection_mode="node", key="evidence_graph"
     )
     node = graph.selected(state, g)
     if node is None:
