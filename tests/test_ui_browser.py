@@ -140,7 +140,7 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
                 pass
             page.reload()  # mid-run, most likely: the page must find the same job again
             cards = page.locator(CARDS)
-            expect(cards.first).to_be_visible(timeout=240_000)  # 2 shared cores
+            expect(cards.first).to_be_visible(timeout=540_000)  # 2 shared, loaded cores
             assert len(_run_dirs(home) - before) == 1, "one run, not two"
             expect(page.get_by_text("plausibility").first).to_be_visible()
             assert "run=" in page.url, "the run is in the URL"

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from brainweave.ui import safe
 from brainweave.ui.card import entity_name, names_for, score, supporting_sentence
+from brainweave.ui.runs import mentions
 
 KINDS = ("hypothesis", "bridge entity", "passage")
 SHAPES = ["square", "diamond", "circle"]
@@ -66,11 +67,6 @@ def _short(text: str, n: int = LABEL_CHARS) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _mentions(finding: dict[str, Any], name: str, label: Any) -> bool:
-    ents = {label(str(e)).lower() for e in finding.get("entities") or []}
-    return name.lower() in ents or name.lower() in str(finding.get("claim", "")).lower()
-
-
 def evidence_graph(
     run: dict[str, Any], passages: dict[str, Any], hypothesis_ids: list[str] | None = None
 ) -> Graph:
@@ -91,7 +87,7 @@ def evidence_graph(
             f = findings.get(fid)
             if f is None:
                 continue
-            named = [b for b in bridges if _mentions(f, b, label)]
+            named = [b for b in bridges if mentions(f, b, label)]
             for pid in f.get("passage_ids", []):
                 passage_of.setdefault(pid, (f, h))
                 if named:
