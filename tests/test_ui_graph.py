@@ -41,7 +41,7 @@ def test_nodes_are_hypotheses_bridges_and_cited_passages() -> None:
     assert g.node("p:pmc/PMC1#0").url is None, "only http(s) links"  # type: ignore[union-attr]
     h1 = g.node("h:H1")
     assert h1 is not None and h1.label.startswith("#1 p 0.80")
-    assert len(h1.label) <= graph.LABEL_CHARS and h1.detail.endswith(
+    assert len(h1.label) <= graph.LABEL_CHARS + 8 and h1.detail.endswith(
         RUN["hypotheses"][0]["statement"]
     )
     assert set(h1.passage_ids) == {"refseq/APOE#0", "pmc/PMC1#0"}, "a click shows what it reaches"
@@ -89,3 +89,20 @@ def test_a_large_run_keeps_its_columns_ordered_and_readable() -> None:
         assert all(b - a >= 1 - 1e-9 for a, b in itertools.pairwise(ys))
     spec = graph.spec(g, validate=True)
     assert spec["height"] >= 100 * graph.ROW_PX
+
+
+def test_a_hypothesis_with_a_structure_is_labelled_by_its_path() -> None:
+    """Statements of one run often open alike ("Alzheimer disease is associated with…"):
+    the label is the A → B → C path, which tells them apart."""
+    h = {
+        **RUN["hypotheses"][0],
+        "structure": [
+            {"subject": "Alzheimer disease", "relation": "associated with", "object": "tau"},
+            {"subject": "tau", "relation": "associated with", "object": "Lack of insight"},
+        ],
+    }
+    g = graph.evidence_graph({**RUN, "hypotheses": [h]}, PASSAGES)
+    node = g.node("h:H1")
+    assert node is not None
+    assert node.label == "#1 p 0.80 · Alzheimer disease → tau → Lack of insight"
+    assert node.detail.endswith(h["statement"]), "the tooltip keeps the whole statement"

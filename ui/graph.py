@@ -20,13 +20,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from brainweave.ui import safe
-from brainweave.ui.card import entity_name, names_for, score, supporting_sentence
+from brainweave.ui.card import entity_name, names_for, score, structure, supporting_sentence
 from brainweave.ui.runs import mentions
 
 KINDS = ("hypothesis", "bridge entity", "passage")
 SHAPES = ["square", "diamond", "circle"]
 DOMAIN_COLOURS = {"genetics": "#4e9a3a", "neuroimaging": "#3b7dd8", "clinical": "#d9822b"}
-NEUTRAL = {"hypothesis": "#b8860b", "bridge entity": "#8e44ad"}
+NEUTRAL = {"hypothesis": "#4d4d4d", "bridge entity": "#8e44ad"}  # apart from the domains
 ROW_PX = 22  # vertical room per node in the longest column: labels do not overlap
 LABEL_CHARS = 42
 
@@ -99,10 +99,12 @@ def evidence_graph(
     for h in hyps:
         p = score(h, "plausibility")
         head = f"#{h.get('rank', '?')} " + (f"p {p:.2f} · " if p is not None else "")
+        path = structure(h)  # A → B → C says which hypothesis it is better than its opening
+        short = " → ".join([path[0].subject, *(e.object for e in path)]) if path else None
         nodes["h:" + h["id"]] = Node(
             id="h:" + h["id"],
             kind="hypothesis",
-            label=_short(head + h.get("statement", "")),
+            label=_short(head + (short or h.get("statement", "")), LABEL_CHARS + 8),
             detail=head + " ".join(str(h.get("statement", "")).split()),
             domain=" + ".join(sorted(h.get("domains") or [])) or "cross-domain",
             x=0,
@@ -227,7 +229,7 @@ def chart(graph: Graph) -> tuple[Any, dict[str, list[dict[str, Any]]]]:
         strokeWidth=alt.value(2),
         tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("detail:N", title="text")],
     )
-    labels = base.mark_text(align="left", dx=9, fontSize=11, limit=260).encode(
+    labels = base.mark_text(align="left", dx=9, fontSize=11, limit=290).encode(
         text="label:N", tooltip=[alt.Tooltip("detail:N", title="text")]
     )
     layered = (
