@@ -41,7 +41,7 @@ def test_nodes_are_hypotheses_bridges_and_cited_passages() -> None:
     assert g.node("p:pmc/PMC1#0").url is None, "only http(s) links"  # type: ignore[union-attr]
     h1 = g.node("h:H1")
     assert h1 is not None and h1.label.startswith("#1 p 0.80")
-    assert len(h1.label) <= graph.LABEL_CHARS + 8 and h1.detail.endswith(
+    assert len(h1.label) <= graph.HYP_LABEL_CHARS and h1.detail.endswith(
         RUN["hypotheses"][0]["statement"]
     )
     assert set(h1.passage_ids) == {"refseq/APOE#0", "pmc/PMC1#0"}, "a click shows what it reaches"

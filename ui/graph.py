@@ -29,6 +29,7 @@ DOMAIN_COLOURS = {"genetics": "#4e9a3a", "neuroimaging": "#3b7dd8", "clinical": 
 NEUTRAL = {"hypothesis": "#4d4d4d", "bridge entity": "#8e44ad"}  # apart from the domains
 ROW_PX = 22  # vertical room per node in the longest column: labels do not overlap
 LABEL_CHARS = 42
+HYP_LABEL_CHARS = 56  # "#1 p 0.80 · A → B → C"
 
 
 class Node(BaseModel):
@@ -104,7 +105,7 @@ def evidence_graph(
         nodes["h:" + h["id"]] = Node(
             id="h:" + h["id"],
             kind="hypothesis",
-            label=_short(head + (short or h.get("statement", "")), LABEL_CHARS + 8),
+            label=_short(head + (short or h.get("statement", "")), HYP_LABEL_CHARS),
             detail=head + " ".join(str(h.get("statement", "")).split()),
             domain=" + ".join(sorted(h.get("domains") or [])) or "cross-domain",
             x=0,
