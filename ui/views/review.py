@@ -144,6 +144,13 @@ def _worklist(
 # has the keyboard, so typing a note never triggers one. R (and C) are Streamlit's own
 # keys (rerun, clear cache) and cannot be bound: reject is X.
 KEYS = {"next": "J", "previous": "K", "accept": "A", "reject": "X", "edit": "E"}
+ICONS = {  # the buttons' order on the page
+    "previous": "arrow_upward",
+    "next": "arrow_downward",
+    "accept": "check",
+    "reject": "close",
+    "edit": "edit",
+}
 
 
 def _keys_bar(run: dict[str, Any], shown: list[dict[str, Any]], passages: dict[str, Any]) -> str:
@@ -156,36 +163,23 @@ def _keys_bar(run: dict[str, Any], shown: list[dict[str, Any]], passages: dict[s
     k = f"{run['run_id']}-{focus}"
     with st.container(horizontal=True, vertical_alignment="center", key="wl_keys"):
         st.caption(f"Focused: #{safe.md(h.get('rank'))} ({ids.index(focus) + 1} of {len(ids)})")
-        st.button(
-            "Previous",
-            key="kb_previous",
-            shortcut=KEYS["previous"],
-            icon=":material/arrow_upward:",
-            on_click=_move,
-            args=(ids, -1),
-        )
-        st.button(
-            "Next",
-            key="kb_next",
-            shortcut=KEYS["next"],
-            icon=":material/arrow_downward:",
-            on_click=_move,
-            args=(ids, 1),
-        )
-        accept = st.button(
-            "Accept", key="kb_accept", shortcut=KEYS["accept"], icon=":material/check:"
-        )
-        reject = st.button(
-            "Reject", key="kb_reject", shortcut=KEYS["reject"], icon=":material/close:"
-        )
-        st.button(
-            "Edit",
-            key="kb_edit",
-            shortcut=KEYS["edit"],
-            icon=":material/edit:",
-            on_click=_open_edit,
-            args=(k,),
-        )
+        actions = {
+            "previous": (_move, (ids, -1)),
+            "next": (_move, (ids, 1)),
+            "edit": (_open_edit, (k,)),
+        }
+        pressed = {
+            name: st.button(
+                name.capitalize(),
+                key=f"kb_{name}",
+                shortcut=KEYS[name],
+                icon=f":material/{icon}:",
+                on_click=actions[name][0] if name in actions else None,
+                args=actions[name][1] if name in actions else None,
+            )
+            for name, icon in ICONS.items()
+        }
+        accept, reject = pressed["accept"], pressed["reject"]
     if st.session_state.pop("wl_scroll", False):
         _scroll_to(k)
     if accept or reject:
