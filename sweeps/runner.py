@@ -13,7 +13,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,7 @@ def sweep(
     workers: int | None = None,
     executor: str = "local",
     ray_address: str | None = None,
-    progress: bool = True,
+    progress: bool | Callable[[int, int, str], Any] = True,
     accept: float = summary_mod.ACCEPT,
     profile: str | None = None,
     config_file: Path | None = None,
@@ -157,16 +157,26 @@ def _ctrl_c_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _bar(total: int, initial: int, enabled: bool, name: str, workers: int) -> Any:
+def _bar(
+    total: int,
+    initial: int,
+    enabled: bool | Callable[[int, int, str], Any],
+    name: str,
+    workers: int,
+) -> Any:
+    """tqdm's bar, none, or what ``enabled(total, initial, label)`` makes (the CLI's)."""
     if not enabled:
         return None
+    label = f"sweep ({name}, {workers or '?'} worker{'s' if workers != 1 else ''})"
+    if callable(enabled):
+        return enabled(total, initial, label)
     from tqdm.auto import tqdm
 
     return tqdm(
         total=total,
         initial=initial,
         unit="run",
-        desc=f"sweep ({name}, {workers or '?'} worker{'s' if workers != 1 else ''})",
+        desc=label,
         dynamic_ncols=True,
     )
 

@@ -125,3 +125,68 @@ def test_library_noise_is_off_unless_verbose(tmp_path: Path) -> None:
     )
     assert "bars 1 error" in quiet.stdout and "deprecated thing" not in quiet.stderr
     assert "bars None None" in loud.stdout and "deprecated thing" in loud.stderr
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "redirected"])
+def test_bench_brainbench_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool):
+    """12 real BrainBench items through the fast profile's lexical scorer: the result as
+    tables with 95% intervals on stdout; the progress on stderr (a line per item when
+    redirected, as 12 items make tenths of one item)."""
+    from tests.conftest import DATA_DIR
+
+    csv_path = DATA_DIR / "brainbench" / "BrainBench_Human_v0.1.csv"
+    home = tmp_path / "home"
+    args = ["bench", "brainbench", "--testcases", str(csv_path), "--limit", "12"]
+    r = _invoke(args, home, terminal=terminal, monkeypatch=monkeypatch)
+    _check(f"cli_bench_{'terminal' if terminal else 'redirected'}.txt", r.stdout, home)
+    assert "kept for the review app's BrainBench page" in r.stderr, "notes go to stderr"
+    if terminal:
+        assert "┃" in r.stdout or "│" in r.stdout
+    else:
+        assert "\x1b[" not in r.stdout and "│" not in r.stdout
+        blocks = [b.splitlines() for b in r.stdout.strip().split("\n\n")]
+        assert [b[0].split("\t")[0] for b in blocks] == ["model", "journal section", "quintile"]
+        overall = dict(zip(blocks[0][0].split("\t"), blocks[0][1].split("\t"), strict=True))
+        assert overall["items"] == "12" and "–" in overall["95% interval"]
+        assert "BrainBench: 12/12 items" in r.stderr.splitlines()
+
+
+@pytest.fixture(scope="module")
+def sweep_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.sweep_fixtures import build_fast_home
+
+    return build_fast_home(tmp_path_factory.mktemp("sweep-out") / "home")
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "redirected"])
+def test_sweep_snapshot(
+    sweep_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
+):
+    """A real two-run sweep (fast profile): its summary as tables on stdout, the bar on
+    stderr (a line per finished run when redirected). The snapshot has its digits
+    masked (how many hypotheses the pipeline finds is not this test's business); the
+    numbers are checked against the sweep's own files."""
+    import yaml
+
+    from tests.sweep_fixtures import QUESTIONS, spec_dict
+
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(yaml.safe_dump(spec_dict(sweep_home, QUESTIONS[:1], rounds=[0, 1])))
+    out = tmp_path / "out"
+    r = _invoke(["sweep", str(spec), "--out", str(out)], sweep_home, terminal=terminal,
+                monkeypatch=monkeypatch)  # fmt: skip
+    masked = re.sub(r"\d", "#", r.stdout)
+    _check(f"cli_sweep_{'terminal' if terminal else 'redirected'}.txt", masked, sweep_home)
+    assert f"results in {out}" in r.stderr
+    import pandas as pd
+
+    n_hyps = len(pd.read_parquet(out / "hypotheses.parquet"))
+    assert re.search(rf"\b2\b.*\b2\b.*\b0\b.*\b{n_hyps}\b", r.stdout), r.stdout
+    if not terminal:
+        first = r.stdout.splitlines()[:2]
+        assert first[0].split("\t") == ["runs", "done", "failed", "hypotheses"]
+        assert first[1].split("\t")[:3] == ["2", "2", "0"]
+        assert [ln for ln in r.stderr.splitlines() if ln.startswith("sweep (")] == [
+            "sweep (serial, 1 worker): 1/2 runs",
+            "sweep (serial, 1 worker): 2/2 runs",
+        ]

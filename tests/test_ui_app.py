@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -125,8 +126,14 @@ def test_ask_shows_ranked_hypotheses_evidence_and_progress(home: Path) -> None:
     assert "#### genetics" in text and "#### clinical" in text, "findings by domain"
     assert 'href="https://' in cards, "passages link to their source records"
     assert "bw-quote" in cards and "plausibility" in cards
-    graph = at.get("graphviz_chart")
-    assert graph and "cluster_" in graph[0].proto.spec
+    graph = next(
+        e.proto
+        for e in at.get("vega_lite_chart")
+        if any(p.get("name") == "node" for p in json.loads(e.proto.spec).get("params", []))
+    )
+    nodes = next(d for d in graph.datasets if d.name == "nodes")  # sent as Arrow
+    kinds = set(convert_arrow_bytes_to_pandas_df(nodes.data.data)["kind"])
+    assert kinds == {"hypothesis", "bridge entity", "passage"}, "the evidence graph's nodes"
     assert any(e.label.startswith("Counterfactuals: beat") for e in at.expander)
 
 
@@ -402,3 +409,42 @@ def test_corpus_and_llm_text_is_never_rendered_as_markdown(home: Path) -> None:
         kinds = {c.type for t in md.parse(body) for c in (t.children or [])}
         assert not kinds & {"image", "link_open", "html_inline"}, body
     assert "<img" not in html(again) and 'src="http' not in html(again)
+
+
+def test_keyboard_moves_the_focus_and_decides_on_the_focused_card(home: Path) -> None:
+    """j / k / a / x / e are Streamlit shortcuts on one row of buttons; AppTest cannot press
+    keys (the browser test does), so it checks the bindings and clicks what the keys click."""
+    at = asked()
+    keys = hypothesis_keys(at)
+    assert len(keys) >= 4, "the question gives four cards to move through"
+    bound = {b.key: b.proto.shortcut for b in at.button if b.key and b.key.startswith("kb_")}
+    assert bound == {
+        "kb_previous": "k",
+        "kb_next": "j",
+        "kb_accept": "a",
+        "kb_reject": "x",
+        "kb_edit": "e",
+    }
+    assert at.session_state["wl_focus"] == card_order(at)[0], "the first card has the focus"
+    assert f"st-key-card-{keys[0]}" in html(at), "and is outlined"
+    ok(at.button(key="kb_next").click().run())
+    assert at.session_state["wl_focus"] == card_order(at)[1]
+    ok(at.button(key="kb_accept").click().run())
+    got = rows(home)
+    assert [(r["hypothesis_id"], r["decision"], r["reviewer"]) for r in got] == [
+        (card_order(at)[1], "accept", "Ada")
+    ], "A saved an accept on the focused card, and only on it"
+    assert at.session_state["wl_focus"] == card_order(at)[2], "the focus moved on"
+    ok(at.button(key="kb_reject").click().run())
+    assert rows(home)[-1]["hypothesis_id"] == card_order(at)[2]
+    assert rows(home)[-1]["decision"] == "reject"
+    assert at.session_state["wl_focus"] == card_order(at)[3]
+    for _ in range(5):  # K stops at the first card
+        ok(at.button(key="kb_previous").click().run())
+    focus = at.session_state["wl_focus"]
+    assert focus == card_order(at)[0]
+    ok(at.button(key="kb_edit").click().run())
+    k = keys[0]
+    assert at.radio(key=f"decision-{k}").value == "edit", "E chose edit in the focused form"
+    assert at.session_state[f"review-open-{k}"] is True, "and opened it"
+    assert len(rows(home)) == 2, "E saves nothing by itself"

@@ -5,7 +5,7 @@ wait for the hypotheses, accept one, and find the decision in SQLite.
 The browser is Debian's ``chromium`` (``bash .ci/run`` installs it); Playwright
 never downloads its own. A missing browser fails this test with the command that
 installs it: it is not skipped. Screenshots of each page are kept in
-``build/ui-e2e/`` (review-top, review-app, evidence, history, brainbench,
+``build/ui-e2e/`` (review-top, review-app, review-keyboard, evidence, history, brainbench,
 deep-link): look at them.
 """
 
@@ -140,7 +140,7 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
                 pass
             page.reload()  # mid-run, most likely: the page must find the same job again
             cards = page.locator(CARDS)
-            expect(cards.first).to_be_visible(timeout=90_000)
+            expect(cards.first).to_be_visible(timeout=540_000)  # 2 shared, loaded cores
             assert len(_run_dirs(home) - before) == 1, "one run, not two"
             expect(page.get_by_text("plausibility").first).to_be_visible()
             assert "run=" in page.url, "the run is in the URL"
@@ -153,6 +153,18 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
             form.get_by_role("button", name="Save decision").click()
             expect(page.get_by_text("accepted · Grace").first).to_be_visible(timeout=30_000)
             page.screenshot(path=str(SHOTS / "review-app.png"), full_page=True)
+            # the keyboard: J moves the focus to the next card, X rejects the focused one
+            page.evaluate("document.activeElement?.blur()")  # no text field has the keys
+            expect(cards.nth(0)).to_have_css("outline-style", "solid")
+            page.keyboard.press("j")
+            expect(cards.nth(1)).to_have_css("outline-style", "solid", timeout=30_000)
+            expect(cards.nth(0)).not_to_have_css("outline-style", "solid")
+            page.keyboard.press("x")
+            expect(cards.nth(1).get_by_text("rejected · Grace")).to_be_visible(timeout=30_000)
+            expect(cards.nth(2)).to_have_css("outline-style", "solid", timeout=30_000)
+            page.keyboard.press("e")
+            expect(cards.nth(2).get_by_role("button", name="Save decision")).to_be_visible()
+            page.screenshot(path=str(SHOTS / "review-keyboard.png"))
             page.get_by_role("tab", name="Evidence").click()
             page.wait_for_timeout(1500)
             page.screenshot(path=str(SHOTS / "evidence.png"))
@@ -171,7 +183,8 @@ def test_ask_review_accept_in_chromium(server: tuple[str, Path]) -> None:
     got = conn.execute(
         "SELECT run_id, decision, reviewer, note, scores FROM decisions WHERE reviewer = 'Grace'"
     ).fetchall()
-    assert len(got) == 1
+    assert len(got) == 2, "the form's accept and the X key's reject"
+    assert got[1][1] == "reject"
     run_id, decision, reviewer, note, scores = got[0]
     assert (decision, reviewer, note) == ("accept", "Grace", "checked in the browser")
     assert (home / "runs" / run_id / "provenance.json").is_file()

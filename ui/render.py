@@ -46,6 +46,15 @@ CSS = """<style>
 </style>"""
 
 
+def focus_css(container_key: str) -> str:
+    """The outline of the card the keyboard acts on (``st.container(key=...)``'s class)."""
+    cls = "st-key-" + "".join(ch for ch in container_key if ch.isalnum() or ch in "-_")
+    return (
+        f"<style>.{cls} {{outline: 3px solid #2e86de; outline-offset: 2px;"
+        " scroll-margin-top: 4rem;}</style>"
+    )
+
+
 def chip(domain: str) -> str:
     colour = DOMAIN_COLOURS.get(domain, OTHER_COLOUR)
     return f'<span class="bw-chip" style="background:{colour}">{safe.esc(domain)}</span>'

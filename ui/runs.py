@@ -12,6 +12,7 @@ import json
 import logging
 import textwrap
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -132,8 +133,9 @@ def _wrap(text: str, width: int = 34, lines: int = 3) -> list[str]:
     return out
 
 
-def _mentions(finding: dict[str, Any], name: str) -> bool:
-    ents = {entity_name(str(e)).lower() for e in finding.get("entities") or []}
+def mentions(finding: dict[str, Any], name: str, label: Callable[[str], str] = entity_name) -> bool:
+    """Whether a finding names an entity (among its entities or in its claim)."""
+    ents = {label(str(e)).lower() for e in finding.get("entities") or []}
     return name.lower() in ents or name.lower() in str(finding.get("claim", "")).lower()
 
 
@@ -200,7 +202,7 @@ def hypothesis_graph(run: dict[str, Any], hypothesis_ids: list[str] | None = Non
         for fid in h.get("finding_ids", []):
             if fid not in cited:
                 continue
-            names = [b for b in hb if fid in by_id and _mentions(by_id[fid], b)]
+            names = [b for b in hb if fid in by_id and mentions(by_id[fid], b)]
             if names:
                 edges += [f"  {_q('e:' + b)} -> {_q('f:' + fid)};" for b in names]
             else:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from brainweave.cli import output
 from brainweave.cli.common import settings_from
 from brainweave.errors import ConfigError
 
@@ -46,12 +47,7 @@ def brainbench(
 ) -> None:
     """Score each item's two abstracts; the lower perplexity is the model's choice."""
     from brainweave.scoring.backends import BACKENDS, make_scorer
-    from brainweave.scoring.brainbench import (
-        evaluate,
-        format_table,
-        load_testcases,
-        plot_calibration,
-    )
+    from brainweave.scoring.brainbench import evaluate, load_testcases, plot_calibration
 
     if dtype not in (None, "fp32", "bf16"):
         raise ConfigError(f"unknown dtype {dtype!r}", "choose fp32 or bf16")
@@ -62,19 +58,70 @@ def brainbench(
     settings = settings_from(ctx, scorer=scorer_over or None)
     cases = load_testcases(testcases)[:limit]
     scorer = make_scorer(settings)
-    with _progress(len(cases)) as bar:
+    bar = output.Bar(len(cases), "BrainBench", unit="item")
+    try:
         result = evaluate(scorer, cases, fast=not straightforward, progress=bar.update)
-    typer.echo(format_table(result))
+    finally:
+        bar.close()
+    show(result)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(result.model_dump_json(indent=2), encoding="utf-8")
-        typer.echo(f"results in {json_out}")
+        output.note(f"results in {json_out}")
     png = plot or (json_out.with_suffix(".png") if json_out else None)
     if png:
         plot_calibration(result, png)
-        typer.echo(f"calibration plot in {png}")
+        output.note(f"calibration plot in {png}")
     kept = keep_for_app(result, settings.home)
-    typer.echo(f"kept for the review app's BrainBench page: {kept}")
+    output.note(f"kept for the review app's BrainBench page: {kept}")
+
+
+def show(result: Any) -> None:
+    """The result as three tables (overall with its 95% interval, per journal section,
+    per confidence quintile); tab-separated blocks when redirected."""
+    from brainweave.scoring.brainbench import confidence_bins
+    from brainweave.ui.bench import wilson
+
+    def pct(k: float, n: int) -> tuple[str, str]:
+        ci = wilson(k, n)
+        return f"{k / n:.1%}" if n else "–", f"{ci[0]:.1%}–{ci[1]:.1%}" if ci else "–"
+
+    n_correct = int(result.correct().sum())
+    acc, ci = pct(n_correct, result.n)
+    output.table(
+        ["model", "items", "correct", "accuracy", "95% interval", "ties (wrong)"],
+        [[result.model, str(result.n), str(n_correct), acc, ci, str(result.ties)]],
+        title="BrainBench (human experts: 63.4%)",
+        numeric=["items", "correct", "accuracy", "ties (wrong)"],
+    )
+    counts: dict[str, int] = {}
+    for it in result.items:
+        counts[it.section] = counts.get(it.section, 0) + 1
+    output.gap()
+    output.table(
+        ["journal section", "n", "accuracy", "95% interval"],
+        [
+            [sec, str(counts[sec]), *pct(a * counts[sec], counts[sec])]
+            for sec, a in result.per_section.items()
+        ],
+        title="per journal section",
+        numeric=["n", "accuracy"],
+    )
+    output.gap()
+    output.table(
+        ["quintile", "n", "accuracy", "95% interval", "|ppl gap| range"],
+        [
+            [
+                f"Q{b.quintile}",
+                str(b.n),
+                *pct(b.accuracy * b.n, b.n),
+                f"{b.gap_min:.3g}–{b.gap_max:.3g}",
+            ]
+            for b in confidence_bins(result)
+        ],
+        title="per confidence quintile (|perplexity gap|)",
+        numeric=["n", "accuracy"],
+    )
 
 
 def keep_for_app(result: Any, home: Path) -> Path:
@@ -88,19 +135,3 @@ def keep_for_app(result: Any, home: Path) -> Path:
     js.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     plot_calibration(result, png)
     return js
-
-
-def _progress(total: int) -> Any:
-    """A `rich` bar in a terminal, a line per tenth of the items when redirected;
-    ``.update(n)`` advances it (as tqdm's does, which ``evaluate`` was written for)."""
-    import contextlib
-    import types
-
-    from brainweave.cli import output
-
-    @contextlib.contextmanager
-    def bar() -> Any:
-        with output.progress(total, "BrainBench", unit="item") as advance:
-            yield types.SimpleNamespace(update=advance)
-
-    return bar()

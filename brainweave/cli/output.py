@@ -56,6 +56,11 @@ def table(
     console.print(t)
 
 
+def gap() -> None:
+    """A blank line on stdout between two tables (so redirected blocks stay apart)."""
+    typer.echo("")
+
+
 def heading(text: str) -> None:
     """A bold line on stdout (plain when redirected)."""
     typer.secho(text, bold=True)
@@ -124,45 +129,69 @@ def _next_stage(node: str) -> str:
     return _NEXT.get(node, "working")
 
 
+class Bar:
+    """A progress bar on stderr: `rich` in a terminal; redirected, a line at each tenth
+    ("label: 40/100 runs, 1 failed"). ``update(n)``, ``set_postfix(**what)`` and
+    ``close()`` are tqdm's, so code written for tqdm takes it as it is."""
+
+    def __init__(self, total: int, description: str, unit: str = "item", initial: int = 0):
+        self.total, self.description, self.unit = total, description, unit
+        self.done, self.postfix = initial, ""
+        self._step = max(1, total // 10)
+        console = _console(err=True)
+        self._rich: Any = None
+        if console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._rich = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[postfix]}"),
+                console=console,
+                transient=False,
+            )
+            self._task = self._rich.add_task(
+                description, total=total, completed=initial, postfix=""
+            )
+            self._rich.start()
+
+    def update(self, n: int = 1) -> None:
+        before, self.done = self.done, self.done + n
+        if self._rich is not None:
+            self._rich.update(self._task, completed=self.done)
+        elif self.done // self._step != before // self._step or self.done >= self.total:
+            typer.echo(self._line(), err=True)
+
+    def set_postfix(self, **what: Any) -> None:
+        self.postfix = ", ".join(f"{v} {k}" for k, v in what.items())
+        if self._rich is not None:
+            self._rich.update(self._task, postfix=self.postfix)
+
+    def close(self) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+            self._rich = None
+
+    def _line(self) -> str:
+        tail = f", {self.postfix}" if self.postfix else ""
+        return f"{self.description}: {min(self.done, self.total)}/{self.total} {self.unit}s{tail}"
+
+
 @contextlib.contextmanager
 def progress(total: int, description: str, unit: str = "item") -> Iterator[Callable[[int], Any]]:
-    """A progress bar on stderr in a terminal; redirected, a line at each tenth.
-
-    Yields ``advance(n)``."""
-    console = _console(err=True)
-    if not console.is_terminal:
-        done = 0
-        step = max(1, total // 10)
-
-        def plain(n: int = 1) -> None:
-            nonlocal done
-            before, done = done, done + n
-            if done // step != before // step or done >= total:
-                typer.echo(f"{description}: {min(done, total)}/{total} {unit}s", err=True)
-
-        yield plain
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            bar.advance(task, n)
-
-        yield advance
+    """:class:`Bar` as a context; yields ``advance(n)``."""
+    bar = Bar(total, description, unit)
+    try:
+        yield bar.update
+    finally:
+        bar.close()

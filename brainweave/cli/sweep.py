@@ -46,6 +46,9 @@ def sweep(
     """Run every question against every setting of the grid; rerun to resume."""
     from brainweave.sweeps.runner import sweep as run_sweep
 
+    def _bar(total: int, initial: int, label: str) -> output.Bar:
+        return output.Bar(total, label, unit="run", initial=initial)
+
     obj = ctx.find_root().obj or {}
     try:
         hyps = run_sweep(
@@ -54,7 +57,7 @@ def sweep(
             workers=workers,
             executor=executor,
             ray_address=ray_address,
-            progress=progress and output.is_terminal(err=True),
+            progress=_bar if progress else False,
             accept=accept,
             profile=obj.get("profile"),
             config_file=obj.get("config"),
@@ -69,13 +72,21 @@ def sweep(
         )
         raise typer.Exit(130) from None
     s = hyps.attrs["summary"]
-    typer.secho(
-        f"{s['done']} of {s['runs']} runs done, {s['failed']} failed; {s['hypotheses']} hypotheses",
-        bold=True,
+    output.table(
+        ["runs", "done", "failed", "hypotheses"],
+        [[str(s["runs"]), str(s["done"]), str(s["failed"]), str(s["hypotheses"])]],
+        title=f"sweep {s.get('name') or spec.stem}",
+        numeric=["runs", "done", "failed", "hypotheses"],
     )
-    for pair, info in list(s["domain_pairs"].items())[:5]:
-        typer.echo(f"  {pair}: {info['hypotheses']} accepted-looking hypotheses")
-    typer.echo(f"results in {out}: runs.jsonl, hypotheses.parquet, summary.md, plausibility.png")
+    if s["domain_pairs"]:
+        output.gap()
+        output.table(
+            ["domain pair", "accepted-looking hypotheses"],
+            [[pair, str(info["hypotheses"])] for pair, info in s["domain_pairs"].items()],
+            title=f"hypotheses with plausibility >= {accept:g}, by domain pair",
+            numeric=["accepted-looking hypotheses"],
+        )
+    output.note(f"results in {out}: runs.jsonl, hypotheses.parquet, summary.md, plausibility.png")
     if s["failed"]:
         typer.secho(
             f"{s['failed']} run(s) failed (errors in {out / 'failures.jsonl'}); "

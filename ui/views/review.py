@@ -23,7 +23,7 @@ import streamlit as st
 from brainweave.agents.models import Scores
 from brainweave.errors import BrainweaveError
 from brainweave.ui import card as cards
-from brainweave.ui import export, render, runs, safe, worklist
+from brainweave.ui import export, graph, render, runs, safe, worklist
 from brainweave.ui.card import score
 from brainweave.ui.rescore import rescore
 from brainweave.ui.store import Decision, make_decision, scores_of
@@ -132,20 +132,113 @@ def _worklist(
     st.caption(f"showing {len(shown)} of {len(hyps)} · reviewed {n_rev} of {len(hyps)}")
     if not shown:
         st.info("No hypothesis matches: clear the search or the filters.")
+        return
+    focus = _keys_bar(run, shown, passages)
     for h in shown:
-        _card(run, h, latest.get((run_id, h["id"])), passages)
+        _card(run, h, latest.get((run_id, h["id"])), passages, focused=h["id"] == focus)
+
+
+# ----- keyboard: j / k move the focus, a / x / e act on the focused card ---------------
+
+# Streamlit's own shortcuts (``st.button(shortcut=...)``) fire only when no text field
+# has the keyboard, so typing a note never triggers one. R (and C) are Streamlit's own
+# keys (rerun, clear cache) and cannot be bound: reject is X.
+KEYS = {"next": "J", "previous": "K", "accept": "A", "reject": "X", "edit": "E"}
+ICONS = {  # the buttons' order on the page
+    "previous": "arrow_upward",
+    "next": "arrow_downward",
+    "accept": "check",
+    "reject": "close",
+    "edit": "edit",
+}
+
+
+def _keys_bar(run: dict[str, Any], shown: list[dict[str, Any]], passages: dict[str, Any]) -> str:
+    """The focused card's id, and one row of buttons that move the focus and act on it."""
+    ids = [h["id"] for h in shown]
+    if st.session_state.get("wl_focus") not in ids:
+        st.session_state["wl_focus"] = ids[0]
+    focus = st.session_state["wl_focus"]
+    h = shown[ids.index(focus)]
+    k = f"{run['run_id']}-{focus}"
+    with st.container(horizontal=True, vertical_alignment="center", key="wl_keys"):
+        st.caption(f"Focused: #{safe.md(h.get('rank'))} ({ids.index(focus) + 1} of {len(ids)})")
+        actions = {
+            "previous": (_move, (ids, -1)),
+            "next": (_move, (ids, 1)),
+            "edit": (_open_edit, (k,)),
+        }
+        pressed = {
+            name: st.button(
+                name.capitalize(),
+                key=f"kb_{name}",
+                shortcut=KEYS[name],
+                icon=f":material/{icon}:",
+                on_click=actions[name][0] if name in actions else None,
+                args=actions[name][1] if name in actions else None,
+            )
+            for name, icon in ICONS.items()
+        }
+        accept, reject = pressed["accept"], pressed["reject"]
+    if st.session_state.pop("wl_scroll", False):
+        _scroll_to(k)
+    if accept or reject:
+        with common.guarded("saving the decision"):
+            # the focus moves on first, so the rerun after the save shows the next card
+            after = ids[ids.index(focus) + 1 :] or ids[:1]
+            st.session_state["wl_focus"], st.session_state["wl_scroll"] = after[0], True
+            _save(run, h, "accept" if accept else "reject", "", "", None)
+    return focus
+
+
+def _move(ids: list[str], step: int) -> None:
+    at = ids.index(st.session_state["wl_focus"]) if st.session_state.get("wl_focus") in ids else 0
+    st.session_state["wl_focus"] = ids[max(0, min(len(ids) - 1, at + step))]
+    st.session_state["wl_scroll"] = True
+
+
+def _open_edit(k: str) -> None:
+    """E: the focused card's review form opened, with edit chosen, ready for the wording."""
+    st.session_state[f"review-open-{k}"] = True
+    st.session_state[f"decision-{k}"] = "edit"
+    st.session_state["wl_scroll"] = True
+
+
+def _scroll_to(k: str) -> None:
+    # the card is rendered after this element; the script waits for it
+    st.html(
+        "<script>(() => { let n = 0; const go = () => {"
+        f" const el = window.parent.document.querySelector('.st-key-card-{k}')"
+        f" || document.querySelector('.st-key-card-{k}');"
+        " if (el) el.scrollIntoView({block: 'start', behavior: 'instant'});"
+        " else if (n++ < 40) setTimeout(go, 50); }; go(); })();</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def _card(
-    run: dict[str, Any], h: dict[str, Any], last: Decision | None, passages: dict[str, Any]
+    run: dict[str, Any],
+    h: dict[str, Any],
+    last: Decision | None,
+    passages: dict[str, Any],
+    *,
+    focused: bool = False,
 ) -> None:
     k = f"{run['run_id']}-{h['id']}"
     c = cards.build(run, h, passages, last)
     with st.container(border=True, key=f"card-{k}"):
+        if focused:
+            st.html(render.focus_css(f"card-{k}"))
         st.html(render.card_html(c))
         left, right = st.columns([3, 2])
         saved = f" · {PAST[last.decision]} by {safe.md(last.reviewer)}" if last else ""
-        with left.expander(f"Review{saved}", icon=":material/rate_review:"):
+        with left.expander(
+            f"Review{saved}",
+            icon=":material/rate_review:",
+            key=f"review-open-{k}",
+            on_change="rerun",
+        ):
             if last is not None:
                 _last(last)
             _review_form(run, h, last)
@@ -207,7 +300,10 @@ def _review_form(run: dict[str, Any], h: dict[str, Any], last: Decision | None) 
         decision = st.radio(
             "Decision",
             DECISIONS,
-            index=DECISIONS.index(last.decision) if last else None,
+            # a value the E key put in the session wins; otherwise the saved decision
+            index=DECISIONS.index(last.decision)
+            if last and f"decision-{k}" not in st.session_state
+            else None,
             horizontal=True,
             key=f"decision-{k}",
         )
@@ -292,8 +388,7 @@ def _save(
 def _evidence(run: dict[str, Any], passages: dict[str, Any]) -> None:
     hyps = run.get("hypotheses") or []
     if hyps:
-        st.markdown("**How the hypotheses connect to the findings across domains**")
-        st.graphviz_chart(runs.hypothesis_graph(run))
+        _graph(run, passages)
     for domain, findings in runs.findings_by_domain(run).items():
         st.markdown(f"#### {safe.md(domain)} · {len(findings)} findings")
         for f in findings:
@@ -322,6 +417,35 @@ def _evidence(run: dict[str, Any], passages: dict[str, Any]) -> None:
                 f"round {safe.esc(f.get('round', 0))}{tag}</div>"
                 f'<ul class="bw-quotes">{"".join(items)}</ul></div>'
             )
+
+
+def _graph(run: dict[str, Any], passages: dict[str, Any]) -> None:
+    g = graph.evidence_graph(run, passages)
+    st.markdown("**How the hypotheses reach their passages through the bridge entities**")
+    st.caption(
+        "Hypotheses (squares) → bridge entities (diamonds) → the passages whose findings "
+        "name them (circles, coloured by domain). Hover for the full text; wheel and drag "
+        "to zoom and pan; click a node to read its passages below, double-click to clear."
+    )
+    state = st.vega_lite_chart(
+        spec=graph.spec(g), on_select="rerun", selection_mode="node", key="evidence_graph"
+    )
+    node = graph.selected(state, g)
+    if node is None:
+        return
+    items = []
+    for pid in node.passage_ids:
+        pn = g.node("p:" + pid)
+        if pn is not None:
+            link = f' · <a href="{safe.esc(pn.url)}" target="_blank">source</a>' if pn.url else ""
+            items.append(f"<li>{safe.esc(pn.detail)}{link} <code>{safe.esc(pid)}</code></li>")
+    st.html(
+        '<div class="bw-card"><b>'
+        + safe.esc(f"{node.kind}: {node.detail}")
+        + "</b>"
+        + (f'<ul class="bw-quotes">{"".join(items)}</ul>' if items else "")
+        + "</div>"
+    )
 
 
 def _exchange(run: dict[str, Any], events: list[Any] | None) -> None:
