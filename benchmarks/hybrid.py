@@ -4,10 +4,13 @@ The labelled set is tests/data/retrieval_queries.jsonl (queries written by hand,
 relevant records judged by reading the corpus; see retrieval_queries_judged.py).
 
 Prints, for dense (the configured embedder + FAISS), BM25 (SQLite FTS5) and hybrid
-(reciprocal rank fusion of both):
+(reciprocal rank fusion of both), each also with entity-aware expansion (``+x``: the
+other names of the entities the query mentions, from the knowledge layer of the full
+data directory, added to BM25; ``+xd``: also embedded as a second dense query):
 
 1. recall@10, MRR@10 and nDCG@10 per domain and per query type, side by side, with
-   hybrid's and BM25's difference from dense (the baseline);
+   the hybrid variants' difference from dense (the baseline) and its paired
+   bootstrap 95% interval;
 2. search latency p50/p99 end to end (``Retriever.search``: query parsing, query
    embedding, FAISS, FTS5, fusion, SQLite reads) for each mode;
 3. per domain, the index build's embedding + FAISS time against the BM25 (FTS5) build
@@ -42,7 +45,19 @@ from typing import Any
 import numpy as np
 
 QUERIES = Path(__file__).resolve().parents[1] / "tests" / "data" / "retrieval_queries.jsonl"
-MODES = ("dense", "bm25", "hybrid")
+#: column -> (search mode, expand, expand_dense)
+VARIANTS: dict[str, tuple[str, bool, bool]] = {
+    "dense": ("dense", False, False),
+    "bm25": ("bm25", False, False),
+    "hybrid": ("hybrid", False, False),
+    "dense+xd": ("dense", True, True),
+    "bm25+x": ("bm25", True, False),
+    "hybrid+x": ("hybrid", True, False),
+    "hybrid+xd": ("hybrid", True, True),
+}
+MODES = tuple(VARIANTS)
+#: differences from dense printed with their interval
+VERSUS = ("hybrid", "hybrid+x", "hybrid+xd")
 
 
 def load_queries(path: Path = QUERIES) -> list[dict[str, Any]]:
@@ -95,6 +110,14 @@ def metrics(ranked: list[str], relevant: set[str], k: int = 10) -> dict[str, flo
     dcg = sum(1.0 / math.log2(i + 2) for i, h in enumerate(hits) if h)
     idcg = sum(1.0 / math.log2(i + 2) for i in range(ideal))
     return {"recall@10": sum(hits) / ideal, "mrr@10": rr, "ndcg@10": dcg / idcg}
+
+
+def paired_ci(a: list[float], b: list[float], n: int = 2000) -> tuple[float, float]:
+    """Bootstrap 95% interval of mean(b - a) over queries (resampled in pairs)."""
+    d = np.asarray(b) - np.asarray(a)
+    rng = np.random.default_rng(0)
+    means = d[rng.integers(0, len(d), size=(n, len(d)))].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -176,10 +199,26 @@ def main() -> None:
             f"({db.stat().st_size / 2**20:.1f} MiB)"
         )
 
-    retriever = Retriever(settings, embedder=embedder)
+    from brainweave.graphs.services import Services
+
+    t0 = time.perf_counter()
+    kn = Services().knowledge(args.data.resolve())
+    print(f"knowledge layer of {args.data} loaded in {time.perf_counter() - t0:.1f} s")
+    xd = settings.model_copy(
+        update={"search": settings.search.model_copy(update={"expand_dense": True})}
+    )
+    store = IndexStore(settings.index_dir, data_dir=settings.resolved_data_dir)
+    plain = Retriever(settings, embedder=embedder, store=store, knowledge=kn)
+    dense_x = Retriever(xd, embedder=embedder, store=store, knowledge=kn)
+
+    def run(col: str, domain: str, query: str) -> list[Any]:
+        mode, expand, also_dense = VARIANTS[col]
+        r = dense_x if also_dense else plain
+        return r.search(domain, query, 10, mode=mode, expand=expand)
+
     for d in domains:  # load and warm each index, the embedder and SQLite's cache
         for m in MODES:
-            retriever.search(d, "warm up query", 10, mode=m)
+            run(m, d, "warm up query APOE in the hippocampus")
     rows: dict[str, dict[str, list[dict[str, float]]]] = {m: defaultdict(list) for m in MODES}
     latency: dict[str, list[float]] = {m: [] for m in MODES}
     per_query = []
@@ -188,7 +227,7 @@ def main() -> None:
         entry = {"qid": q["qid"], "query": q["query"]}
         for m in MODES:
             t0 = time.perf_counter()
-            hits = retriever.search(q["domain"], q["query"], 10, mode=m)
+            hits = run(m, q["domain"], q["query"])
             latency[m].append((time.perf_counter() - t0) * 1000)
             ranked = list(dict.fromkeys(h.doc_id for h in hits))
             score = metrics(ranked, rel)
@@ -202,27 +241,49 @@ def main() -> None:
 
     keys = ["all", *sorted(k for k in rows["dense"] if k != "all")]
     figures["metrics"] = {}
+    figures["versus_dense_ci95"] = {}
     for metric in ("recall@10", "mrr@10", "ndcg@10"):
-        print(f"\n== {metric} (baseline: dense)")
-        print(f"{'':24s} {'n':>3s} {'dense':>7s} {'bm25':>7s} {'hybrid':>7s} {'hyb-dense':>10s}")
+        print(f"\n== {metric} (baseline: dense; [95% paired bootstrap interval])")
+        head = " ".join(f"{m:>9s}" for m in MODES)
+        diffs = " ".join(f"{m + '-dense':>24s}" for m in VERSUS)
+        print(f"{'':20s} {'n':>3s} {head} {diffs}")
         for key in keys:
             vals = {m: mean(m, key, metric) for m in MODES}
             figures["metrics"].setdefault(key, {})[metric] = vals
+            cells = []
+            for m in VERSUS:
+                lo, hi = paired_ci(
+                    [s[metric] for s in rows["dense"][key]], [s[metric] for s in rows[m][key]]
+                )
+                figures["versus_dense_ci95"].setdefault(key, {}).setdefault(metric, {})[m] = [
+                    lo,
+                    hi,
+                ]
+                cells.append(f"{vals[m] - vals['dense']:+.3f} [{lo:+.2f},{hi:+.2f}]")
+            row = " ".join(f"{vals[m]:9.3f}" for m in MODES)
             print(
-                f"{key:24s} {len(rows['dense'][key]):3d} {vals['dense']:7.3f} {vals['bm25']:7.3f} "
-                f"{vals['hybrid']:7.3f} {vals['hybrid'] - vals['dense']:+10.3f}"
+                f"{key:20s} {len(rows['dense'][key]):3d} {row} "
+                + " ".join(f"{c:>24s}" for c in cells)
             )
     print("\n== search latency end to end, ms (one query, k=10)")
     figures["latency_ms"] = {}
     for m in MODES:
         p50, p99 = pct(latency[m], 50), pct(latency[m], 99)
         figures["latency_ms"][m] = {"p50": p50, "p99": p99}
-        print(f"{m:7s} p50 {p50:6.2f}  p99 {p99:6.2f}")
+        print(f"{m:9s} p50 {p50:6.2f}  p99 {p99:6.2f}")
     lat = figures["latency_ms"]
     print(
-        f"ratio hybrid/dense p50 {lat['hybrid']['p50'] / lat['dense']['p50']:.2f}x; "
-        f"load average now {os.getloadavg()[0]:.2f}"
+        "ratio to dense p50: "
+        + ", ".join(f"{m} {lat[m]['p50'] / lat['dense']['p50']:.2f}x" for m in MODES[1:])
+        + f"; load average now {os.getloadavg()[0]:.2f}"
     )
+    print("\n== per-query latency p50 by domain, ms")
+    figures["latency_ms_by_domain"] = {}
+    for d in domains:
+        idx = [i for i, q in enumerate(queries) if q["domain"] == d]
+        vals = {m: pct([latency[m][i] for i in idx], 50) for m in MODES}
+        figures["latency_ms_by_domain"][d] = vals
+        print(f"{d:13s} " + "  ".join(f"{m} {v:.1f}" for m, v in vals.items()))
     figures["per_query_recall@10"] = per_query
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -91,8 +91,15 @@ class SearchSettings(_Section):
     )
     rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant (Cormack 2009)")
     candidates: int = Field(50, ge=1, description="passages each ranker gives the fusion")
-    expand_entities: bool = Field(
-        False, description="add the knowledge layer's synonyms of named entities to BM25"
+    expand: bool = Field(
+        False,
+        description="entity-aware expansion: add the other names of the entities a query "
+        "mentions (knowledge layer: a gene's symbol and name, HPO/region synonyms) to BM25",
+    )
+    expand_dense: bool = Field(
+        False,
+        description="with expand, also embed the query with those names as a second dense "
+        "query, fused by reciprocal rank",
     )
 
 

@@ -103,6 +103,9 @@ class Services:
                 settings,
                 embedder=self.embedder(settings.embedder),
                 store=self.index_store(settings.index_dir),
+                knowledge=self.knowledge(settings.resolved_data_dir)
+                if settings.search.expand
+                else None,
             ),
         )
 

@@ -174,6 +174,9 @@ class LexicalQuery:
     terms: list[str] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    #: names of the entities the query mentions (entity-aware expansion), each
+    #: matched as a phrase like the query's own words: any may match, none must
+    expansions: list[list[str]] = field(default_factory=list)
 
     @property
     def is_id_lookup(self) -> bool:
@@ -184,6 +187,7 @@ class LexicalQuery:
         """The FTS5 MATCH expression: any term, phrase or id (ranking does the rest)."""
         alts = [_quote(t) for t in self.terms]
         alts += ["{title body} : " + _quote(" ".join(p)) for p in self.phrases]
+        alts += ["{title body parts} : " + _quote(" ".join(p)) for p in self.expansions]
         alts += [f"ids : {_quote(i)}" for i in self.ids]
         return " OR ".join(alts)
 
@@ -202,8 +206,10 @@ def _quote(s: str) -> str:
 _PHRASE = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d')
 
 
-def parse(query: str, extra_terms: Sequence[str] = ()) -> LexicalQuery:
-    """Split a query into quoted phrases, identifiers and the remaining words.
+def parse(query: str, expansions: Sequence[str] = ()) -> LexicalQuery:
+    """Split a query into quoted phrases, identifiers and the remaining words;
+    ``expansions`` (other names of the entities it mentions) are added as optional
+    phrases.
 
     Raises a clear error for a query with nothing to search for (only stop words or
     punctuation)."""
@@ -218,36 +224,24 @@ def parse(query: str, extra_terms: Sequence[str] = ()) -> LexicalQuery:
     for pattern, _ in _ID_PATTERNS:
         rest = pattern.sub(" ", rest)
     words: list[str] = []
-    for t in tokens(rest) + [t for e in extra_terms for t in tokens(e)]:
+    for t in tokens(rest):
         if t in STOP_WORDS:
             continue
         words.append(t)
         # a hyphenated query word also finds the text that spells it with a space
         words.extend(p for p in parts_of(t) if p not in STOP_WORDS)
     q.terms = list(dict.fromkeys(words))
+    own = {tuple(p) for p in q.phrases} | {(t,) for t in q.terms}
+    for name in expansions:
+        phrase = tokens(name)
+        if phrase and tuple(phrase) not in own and phrase not in q.expansions:
+            q.expansions.append(phrase)
     if not (q.terms or q.phrases or q.ids):
         raise BrainweaveError(
             f"the query {query!r} has nothing to search for: only stop words or punctuation",
             "add a content word, a gene symbol, a disease name or an id (HP:0001250, NCT01234567)",
         )
     return q
-
-
-#: a function from the query to extra search terms (entity-aware expansion: a gene's
-#: symbol and name, a region's synonyms, an HPO term's synonyms). None until the
-#: knowledge layer registers one with :func:`set_expander`; off unless
-#: ``search.expand_entities`` is set.
-_EXPANDER: Callable[[str], list[str]] | None = None
-
-
-def set_expander(fn: Callable[[str], list[str]] | None) -> None:
-    """Register (or with None remove) the entity expander the knowledge layer offers."""
-    global _EXPANDER
-    _EXPANDER = fn
-
-
-def expander() -> Callable[[str], list[str]] | None:
-    return _EXPANDER
 
 
 # ----- search ---------------------------------------------------------------------------

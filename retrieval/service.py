@@ -7,17 +7,20 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from brainweave.corpora import Source, all_sources, domains
 from brainweave.errors import BrainweaveError, ConfigError, IndexMissingError
-from brainweave.retrieval import lexical
+from brainweave.retrieval import expansion, lexical
 from brainweave.retrieval.documents import Hit
 from brainweave.retrieval.embedder import Embedder, load_embedder
 from brainweave.retrieval.store import BuildResult, DomainIndex, IndexStore
 from brainweave.settings import Settings
+
+if TYPE_CHECKING:
+    from brainweave.knowledge import Knowledge
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,10 @@ def no_usable_index(store: IndexStore, agents: dict[str, str]) -> IndexMissingEr
 
 
 class Retriever:
-    """Searches the domain indexes. Loads the embedder and each index once."""
+    """Searches the domain indexes. Loads the embedder and each index once.
+
+    ``knowledge`` (the knowledge layer) is what entity-aware expansion reads the
+    entities' other names from; without it ``search.expand`` is an error."""
 
     def __init__(
         self,
@@ -107,9 +113,11 @@ class Retriever:
         *,
         embedder: Embedder | None = None,
         store: IndexStore | None = None,
+        knowledge: Knowledge | None = None,
     ) -> None:
         self.settings = settings
         self.store = store or IndexStore(settings.index_dir, data_dir=settings.resolved_data_dir)
+        self.knowledge = knowledge
         self._embedder = embedder
         self._indexes: dict[str, DomainIndex] = {}
         self._lock = threading.Lock()
@@ -145,6 +153,7 @@ class Retriever:
         mode: Mode | None = None,
         sources: Sequence[str] | None = None,
         year: int | None = None,
+        expand: bool | None = None,
     ) -> list[list[Hit]]:
         """The best ``k`` passages of the domain for each query.
 
@@ -156,7 +165,12 @@ class Retriever:
         of those sources / of records with that year, exactly (before ranking). A
         passage that contains every quoted phrase of the query or carries an id it
         names (NCT number, HP id, PMID, PMC id, NCBI Gene id) comes first; a query
-        that is only ids none of which the domain holds is an error."""
+        that is only ids none of which the domain holds is an error.
+
+        ``expand`` (default ``search.expand``): add the other names of the entities
+        each query mentions (a gene's symbol and full name, an HPO term's or a
+        region's synonyms) to its BM25 query, and with ``search.expand_dense`` embed
+        the query with them as a second dense query, fused by reciprocal rank."""
         if k < 1:
             raise ConfigError(f"k must be at least 1, got {k}")
         for q in queries:
@@ -165,8 +179,8 @@ class Retriever:
         mode = mode or self.settings.search.mode
         if mode not in MODES:
             raise ConfigError(f"unknown search mode {mode!r}", f"choose one of: {', '.join(MODES)}")
-        extra = self._expansion()
-        parsed = [lexical.parse(q, extra(q) if extra else ()) for q in queries]
+        names = self._expansions(queries, self.settings.search.expand if expand is None else expand)
+        parsed = [lexical.parse(q, n) for q, n in zip(queries, names, strict=True)]
         index = self.index(domain)
         db = _db(index)
         needs_lexical = mode != "dense" or any(p.ids or p.phrases for p in parsed)
@@ -175,7 +189,16 @@ class Retriever:
         depth = k if mode != "hybrid" else max(k, self.settings.search.candidates)
         dense: list[list[tuple[int, float]]] = []
         if mode != "bm25":
-            dense = self._dense(index, [q.strip() for q in queries], depth, sources, year)
+            texts = [q.strip() for q in queries]
+            if self.settings.search.expand_dense and any(names):
+                depth = max(k, self.settings.search.candidates)  # fused below
+                texts += [expansion.expanded_text(q, n) for q, n in zip(texts, names, strict=True)]
+            dense = self._dense(index, texts, depth, sources, year)
+            if len(dense) > len(queries):
+                dense = [
+                    _fuse_dense(a, b, n, self.settings.search.rrf_k)
+                    for a, b, n in zip(dense, dense[len(queries) :], names, strict=False)
+                ]
         bm25: list[list[tuple[int, float]]] = []
         if mode != "dense":
             bm25 = lexical.search(db, parsed, depth, sources=sources, year=year)
@@ -203,17 +226,17 @@ class Retriever:
             out.append(_assemble(index, ranked, first, k))
         return out
 
-    def _expansion(self) -> Any:
-        if not self.settings.search.expand_entities:
-            return None
-        fn = lexical.expander()
-        if fn is None:
+    def _expansions(self, queries: list[str], expand: bool) -> list[list[str]]:
+        """Each query's entity names to add ([] each when expansion is off)."""
+        if not expand:
+            return [[] for _ in queries]
+        if self.knowledge is None:
             raise ConfigError(
-                "search.expand_entities is on but no entity expander is registered "
-                "(the knowledge layer provides one once it has landed)",
-                "set search.expand_entities = false",
+                "entity expansion is on but this retriever was made without the knowledge layer",
+                "make it with Retriever(settings, knowledge=...) (Services.retriever "
+                "does), or set search.expand = false",
             )
-        return fn
+        return [expansion.entity_names(self.knowledge, q) for q in queries]
 
     def _dense(
         self,
@@ -253,6 +276,19 @@ class Retriever:
             [(int(r), float(s)) for s, r in zip(qs, qr, strict=True) if r >= 0]
             for qs, qr in zip(scores, found, strict=True)
         ]
+
+
+def _fuse_dense(
+    plain: list[tuple[int, float]],
+    expanded: list[tuple[int, float]],
+    names: list[str],
+    rrf_k: int,
+) -> list[tuple[int, float]]:
+    """The query's dense ranking fused with its expanded one's by reciprocal rank
+    (the plain ranking alone when nothing was added)."""
+    if not names:
+        return plain
+    return lexical.rrf([[r for r, _ in plain], [r for r, _ in expanded]], k=rrf_k)
 
 
 def _check_lexical(index: DomainIndex) -> None:

@@ -267,18 +267,67 @@ def test_an_index_without_bm25_says_which_command_fixes_it_and_build_rebuilds(
     assert same.action == "reused"
 
 
-def test_entity_expansion_is_a_hook_that_is_off_by_default(small: Settings) -> None:
-    on = small.model_copy(
-        update={"search": small.search.model_copy(update={"expand_entities": True})}
-    )
-    with pytest.raises(ConfigError, match="no entity expander is registered"):
+def test_expansion_names_are_optional_phrases_not_requirements() -> None:
+    q = lexical.parse("Willis-Ekbom disease", ["Restless legs syndrome", "disease", "Ekbom"])
+    assert q.expansions == [["restless", "legs", "syndrome"]]  # the query's own words dropped
+    assert '{title body parts} : "restless legs syndrome"' in q.match()
+    assert q.required() is None  # nothing pinned: an expansion is a hint, not a filter
+    assert not q.is_id_lookup
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> Any:
+    from brainweave.graphs.services import Services
+    from tests.conftest import DATA_DIR
+
+    return Services().knowledge(DATA_DIR)
+
+
+def test_entity_names_come_from_the_knowledge_layer(knowledge: Any) -> None:
+    from brainweave.retrieval.expansion import entity_names
+
+    assert "apolipoprotein E" in entity_names(knowledge, "APOE")
+    assert "APOE" in entity_names(knowledge, "apolipoprotein E")
+    names = entity_names(knowledge, "Willis-Ekbom disease")
+    assert "Restless legs syndrome" in names
+    assert all(n.casefold() != "willis-ekbom disease" for n in names)  # not its own spelling
+    assert entity_names(knowledge, "how many people are affected") == []
+
+
+def test_expansion_finds_a_disease_by_a_synonym_its_record_never_uses(
+    small: Settings, knowledge: Any
+) -> None:
+    def about_rls(hit: Any) -> bool:
+        return "restless legs" in f"{hit.title} {hit.text}".lower()
+
+    r = Retriever(small, knowledge=knowledge)
+    plain = r.search("clinical", "Willis-Ekbom disease", 5, mode="bm25")
+    assert not about_rls(plain[0])  # "disease" alone matches other records
+    on = _with_mode(small, "bm25")
+    on = on.model_copy(update={"search": on.search.model_copy(update={"expand": True})})
+    hits = Retriever(on, knowledge=knowledge).search("clinical", "Willis-Ekbom disease", 5)
+    assert about_rls(hits[0])
+    # the per-call switch overrides the setting
+    hits = r.search("clinical", "Willis-Ekbom disease", 5, mode="bm25", expand=True)
+    assert about_rls(hits[0])
+
+
+def test_expansion_without_the_knowledge_layer_says_how_to_fix_it(small: Settings) -> None:
+    on = small.model_copy(update={"search": small.search.model_copy(update={"expand": True})})
+    with pytest.raises(ConfigError, match="without the knowledge layer") as err:
         Retriever(on).search("genetics", "dopamine", 3)
-    lexical.set_expander(lambda q: ["tyrosine hydroxylase"] if "dopamine" in q else [])
-    try:
-        hits = Retriever(on).search("genetics", "dopamine synthesis enzyme", 5, mode="bm25")
-        assert "refseq_gene_summaries/NCBIGene:7054" in [h.doc_id for h in hits]
-    finally:
-        lexical.set_expander(None)
+    assert "search.expand = false" in (err.value.hint or "")
+
+
+def test_services_give_the_retriever_the_knowledge_layer_when_expansion_is_on(
+    small: Settings,
+) -> None:
+    from brainweave.graphs.services import Services
+
+    svc = Services(plugins=False)
+    assert svc.retriever(small).knowledge is None  # off: nothing loaded
+    on = small.model_copy(update={"search": small.search.model_copy(update={"expand": True})})
+    assert svc.retriever(on).knowledge is svc.knowledge(on.resolved_data_dir)
 
 
 def test_the_agents_retrieve_with_hybrid_when_configured(

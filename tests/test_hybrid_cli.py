@@ -66,3 +66,21 @@ def test_bad_search_input_gets_clear_messages(clinical_home: Path) -> None:
     assert r.returncode != 0 and "no source 'hpo_terms' in domain 'clinical'" in r.stderr
     r = run("search", "clinical", "stroke", "--mode", "sparse", home=clinical_home)
     assert r.returncode != 0 and "unknown search mode 'sparse'" in r.stderr
+
+
+def test_expand_adds_the_entities_other_names(clinical_home: Path) -> None:
+    def top(*flags: str) -> list[dict[str, str]]:
+        r = run(
+            "search", "clinical", "cerebrovascular accident", "--mode", "bm25", "--json",
+            *flags, home=clinical_home,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    plain, expanded = top(), top("--expand")
+
+    # "cerebrovascular accident" is HPO's synonym of Stroke, which these trials say instead
+    def strokes(hits: list[dict[str, str]]) -> int:
+        return sum("stroke" in h["text"].lower() for h in hits)
+
+    assert strokes(expanded) > strokes(plain)

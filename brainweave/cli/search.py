@@ -16,6 +16,7 @@ from brainweave.errors import BrainweaveError
 EXAMPLES = examples(
     'brainweave search clinical "transcranial direct current stimulation" -k 3',
     'brainweave search genetics "APOE" --json',
+    'brainweave search clinical "restless legs" --mode hybrid --expand',
 )
 
 JSON_FIELDS = ("passage_id", "doc_id", "domain", "title", "text", "url", "score")
@@ -39,8 +40,17 @@ def search(
     year: Annotated[
         int | None, typer.Option(help="only records of this year (where they have one)")
     ] = None,
+    expand: Annotated[
+        bool | None,
+        typer.Option(
+            "--expand/--no-expand",
+            help="add the other names of the entities the query mentions (a gene's symbol "
+            "and name, HPO and region synonyms) to BM25 (default: settings search.expand)",
+        ),
+    ] = None,
 ) -> None:
     """Search one domain's index; the best passages first."""
+    from brainweave.graphs.services import default_services
     from brainweave.retrieval import Retriever
     from brainweave.retrieval.service import MODES, check_domain, check_sources
 
@@ -52,7 +62,13 @@ def search(
         raise BrainweaveError(f"unknown search mode {mode!r}", f"choose one of: {', '.join(MODES)}")
     if source:
         check_sources(settings, domain, source)
-    retriever = Retriever(settings)
+    if expand is not None:
+        search_settings = settings.search.model_copy(update={"expand": expand})
+        settings = settings.model_copy(update={"search": search_settings})
+    knowledge = None
+    if settings.search.expand:
+        knowledge = default_services().knowledge(settings.resolved_data_dir)
+    retriever = Retriever(settings, knowledge=knowledge)
     hits = retriever.search(domain, query, k, mode=mode or None, sources=source or None, year=year)
     capped = capped_note(retriever.index(domain).manifest)
     if capped:
