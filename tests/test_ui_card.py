@@ -383,3 +383,20 @@ def test_the_first_run_announces_the_model_preparation(tmp_path: Any) -> None:
     note = progress.first_run_note(fresh)
     assert note and "dequantised once" in note and fresh.scorer.model in note
     assert progress.first_run_note(load_settings(profile="fast")) is None, "lexical: nothing"
+
+
+def test_an_uncalibrated_scorers_number_is_shown_as_a_rank_not_a_band() -> None:
+    """The fast profile's lexical scorer gives 1.00 with no calibration: the card says it is
+    a ranking score, with no 'high' band or interval made up for it."""
+    from brainweave.scoring.plausibility import rank_meaning
+
+    run = run_doc()
+    h = copy.deepcopy(run["hypotheses"][0])
+    meaning = rank_meaning("lexical-overlap")
+    h.pop("plausibility", None)
+    h["scores"] = {"plausibility": 1.0, "band": None, "meaning": meaning, "model": "lexical"}
+    c = cards.build(run, h, passages(run))
+    assert c.band.label == "rank only" and c.meaning == meaning
+    html = render.score_html(c)
+    assert "rank only" in html and "bw-bar" not in html, html  # no bar reading as certainty
+    assert ">high<" not in html and "interval" not in html

@@ -60,13 +60,19 @@ class Band(BaseModel):
 _COLOURS = {"low": "#c0392b", "medium": "#7f8c8d", "high": "#1e8449"}
 
 
-def band(p: float | None, interval: list[float] | None = None) -> Band:
+def band(
+    p: float | None, interval: list[float] | None = None, rank_only: str | None = None
+) -> Band:
     """A plausibility number as low / medium / high, with what it means in words a
-    reviewer can act on (the bands of brainweave.scoring.plausibility.band_of)."""
+    reviewer can act on (the bands of brainweave.scoring.plausibility.band_of).
+    ``rank_only``: the scorer's own words for a number that is no probability (an
+    uncalibrated scorer): no band is made up for it."""
     from brainweave.scoring.plausibility import band_of
 
     if p is None:
         return Band(label="not scored", meaning="no counterfactual could be formed", colour="#888")
+    if rank_only:
+        return Band(label="rank only", meaning=rank_only, colour="#888")
     label = band_of(p, interval) or "medium"
     pct = f"{p:.0%}"
     ci = f" (95% interval {interval[0]:.0%}–{interval[1]:.0%})" if interval else ""
@@ -82,6 +88,15 @@ def band(p: float | None, interval: list[float] | None = None) -> Band:
             f"near chance ({pct}{ci}): the scorer barely tells this wording from its alterations"
         )
     return Band(label=label, meaning=meaning, colour=_COLOURS[label])
+
+
+def rank_only(h: dict[str, Any]) -> str | None:
+    """What the number is, where the scorer left it without a band (an uncalibrated
+    scorer's ranking score); None for a calibrated one, and for runs made before
+    scores carried a band (their number is the calibrated probability)."""
+    if score(h, "band") is None and score(h, "meaning"):
+        return str(score(h, "meaning"))
+    return None
 
 
 class Quote(BaseModel):
@@ -380,9 +395,9 @@ def build(
         memorised=bool(score(h, "memorised", False)),
         reason=score(h, "reason"),
         model=model,
-        band=band(p, interval),
+        band=band(p, interval, rank_only(h)),
         interval=interval,
-        meaning=MEANING if p is not None else None,
+        meaning=(rank_only(h) or MEANING) if p is not None else None,
         quality=quality_sentence(model) if p is not None else None,
         outcomes=counterfactual_outcomes(h),
         quotes=quotes(run, h, passages),

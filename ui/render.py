@@ -91,13 +91,16 @@ def score_html(c: Card) -> str:
     width = max(0.0, min(1.0, c.plausibility)) * 100
     fill = f'<span style="width:{width:.0f}%;background:{b.colour}"></span>'
     bar = f'<span class="bw-bar">{fill}</span>'
+    rank_only = b.label == "rank only"  # no probability: no bar that reads as one
+    if rank_only:
+        bar = ""
     beat = [o for o in c.outcomes if o.outcome == "beat"]
     lost = [o for o in c.outcomes if o.outcome == "lost to"]
     parts = [
         f"{bar}<b>plausibility {c.plausibility:.2f}</b> · "
         f'<b style="color:{b.colour}">{safe.esc(b.label)}</b>: {safe.esc(b.meaning)}'
     ]
-    if c.meaning:
+    if c.meaning and not rank_only:  # a rank's band already says what it is
         parts.append(f"the number is {safe.esc(c.meaning)}")
     if c.outcomes:
         line = f"beat {len(beat)} of {len(c.outcomes)} alterations"

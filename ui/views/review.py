@@ -16,6 +16,7 @@ through :func:`brainweave.ui.safe.md`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -163,7 +164,7 @@ def _keys_bar(run: dict[str, Any], shown: list[dict[str, Any]], passages: dict[s
     k = f"{run['run_id']}-{focus}"
     with st.container(horizontal=True, vertical_alignment="center", key="wl_keys"):
         st.caption(f"Focused: #{safe.md(h.get('rank'))} ({ids.index(focus) + 1} of {len(ids)})")
-        actions = {
+        actions: dict[str, tuple[Callable[..., None], tuple[Any, ...]]] = {
             "previous": (_move, (ids, -1)),
             "next": (_move, (ids, 1)),
             "edit": (_open_edit, (k,)),
@@ -263,7 +264,7 @@ def _scores_line(sc: Scores | dict[str, Any]) -> str:
     d = sc.model_dump() if isinstance(sc, Scores) else sc
     p, ppl, pva = score(d, "plausibility"), score(d, "perplexity"), score(d, "p_vs_all")
     parts = [
-        f"plausibility {p:.2f} ({cards.band(p, score(d, 'interval')).label})"
+        f"plausibility {p:.2f} ({cards.band(p, score(d, 'interval'), cards.rank_only(d)).label})"
         if p is not None
         else "not scored"
     ]
