@@ -8,10 +8,10 @@
   REST) or has at most three letters and no digit (TH, CP, MAX) counts only in
   gene context: a gene word nearby ("gene", "mutation", "expression", …), the
   gene's name in the text, or another gene symbol close by.
-- A disease's or phenotype's short form from the ontologies (DCM, BPD, AEA)
-  counts only where the text defines it or names the entity in full: in
-  neuroscience text it often stands for something else (dynamic causal
-  modelling, anandamide).
+- A disease's or phenotype's short form of at most three letters from the
+  ontologies (DCM, BPD, AEA; not ADHD) counts only where the text defines it
+  or names the entity in full: in neuroscience text it often stands for
+  something else (dynamic causal modelling, anandamide).
 - Abbreviations defined in the text count: "frontotemporal dementia (FTD)"
   makes every later "FTD" a mention of frontotemporal dementia; an
   abbreviation defined as something else ("cerebral palsy (CP)", "principal
@@ -277,11 +277,11 @@ class Matcher:
                     and re.fullmatch(r"[A-Za-z]*[A-Z][A-Za-z0-9]*", phrase)
                     and (sum(c.isupper() for c in phrase) >= 2)
                 ):
-                    # a disease's or phenotype's abbreviation (DCM, BPD, AEA) stands for
-                    # other things in neuroscience text (dynamic causal modelling,
-                    # anandamide): it counts where the text defines it or names the
-                    # entity in full, not on its own
-                    amb = how == SYNONYM and e.kind in ("disease", "phenotype")
+                    # a disease's or phenotype's abbreviation of at most three letters
+                    # (DCM, BPD, AEA; as for gene symbols) stands for other things in
+                    # neuroscience text (dynamic causal modelling, anandamide): it counts
+                    # where the text defines it or names the entity in full, not alone
+                    amb = how == SYNONYM and e.kind in ("disease", "phenotype") and len(phrase) <= 3
                     symbols.setdefault(phrase, (idx, amb))  # DLPFC, dlPFC, mPFC, tDCS
                     if amb:
                         long = [_key(n) for n in (e.name, *e.synonyms) if len(n) > 5]

@@ -232,13 +232,14 @@ def test_requery_looks_up_other_domains_entities() -> None:
     assert GeneticsAgent().requery("q", [imaging]) == [
         "genes associated with Alzheimer disease",
         "genes associated with Hippocampal atrophy",
+        "genes associated with Memory impairment",  # "memory decline"
     ]
     assert NeuroimagingAgent().requery("q", [imaging]) == []  # its own domain
     clinical = imaging.model_copy(update={"domain": "clinical", "agent": "clinical"})
     assert NeuroimagingAgent().requery("q", [clinical]) == [
         "brain imaging of Alzheimer disease",
         "brain imaging of Hippocampal atrophy",
-        "brain imaging of hippocampus",
+        "brain imaging of Memory impairment",
     ]
 
 
